@@ -1,0 +1,43 @@
+"""Text normalisation for records: Unicode NFC, one paragraph per line, no indents, no site
+``drop_phrases``; and the derived fields that depend on the final text (word count, hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Two or more full-width spaces open a paragraph on Chinese pages; inside a line they mark a
+# paragraph break that the markup lost.
+_INDENT_BREAK = re.compile(r"(?<=\S)[ \t]*\u3000{2,}")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORD = re.compile(r"\w+")
+
+
+def clean_line(text: str) -> str:
+    """One line: NFC, no zero-width characters, single spaces, trimmed."""
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_text(text: str, drop_phrases: tuple[str, ...] = ()) -> str:
+    """Paragraphs one per line, indents removed; lines containing a drop phrase go."""
+    lines: list[str] = []
+    for raw in unicodedata.normalize("NFC", text).replace("\r", "\n").split("\n"):
+        for part in _INDENT_BREAK.sub("\n", raw).split("\n"):
+            line = clean_line(part)
+            if line and not any(phrase in line for phrase in drop_phrases):
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def word_count(text: str) -> int:
+    """Words; each CJK character counts as one (CJK text has no spaces between words)."""
+    cjk = len(_CJK_CHAR.findall(text))
+    return cjk + len(_WORD.findall(_CJK_CHAR.sub(" ", text)))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,131 @@
+"""``scrapy extract PATH... [--url URL] [-o FILE]``: the crawl's extraction, on stored pages.
+
+Same decoding, extraction, cleaning and validation as ``scrapy crawl news``; one JSON line per
+article file, in input order. Files that cannot be read or hold no article get a line on
+stderr. Settings: ``NEWS_MIN_TEXT_CHARS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.encoding import decode_html
+from crawler.extraction import extract_page
+from crawler.records import build_item, clean_item, rejection
+from crawler.sites import SiteConfig, SitesFileError, select_sites
+
+_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
+
+    def syntax(self) -> str:
+        return "PATH... [--url URL] [-o FILE]"
+
+    def short_desc(self) -> str:
+        return "Extract article records from stored HTML files or folders"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--url", help="the page's URL (one file only); default: file:// URI")
+        parser.add_argument("-o", "--output", metavar="FILE", help="write JSON Lines here")
+        parser.add_argument("--sites", metavar="FILE", help="sites file with extraction hints")
+        parser.add_argument("--site", metavar="NAME", help="apply this site's hints")
+        parser.add_argument("--workers", type=int, default=1, help="extract in N processes")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if not args:
+            raise UsageError("give at least one file or folder")
+        files = list(_html_files([Path(a) for a in args]))
+        if opts.url and len(files) != 1:
+            raise UsageError("--url needs exactly one input file")
+        site = _site(opts.sites, opts.site)
+        work = partial(
+            extract_file,
+            url=opts.url,
+            site=site,
+            min_chars=self.settings.getint("NEWS_MIN_TEXT_CHARS"),
+        )
+        out = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout  # noqa: SIM115
+        written = failed = 0
+        try:
+            if opts.workers > 1:
+                with ProcessPoolExecutor(opts.workers) as pool:
+                    results = list(pool.map(work, files, chunksize=4))
+            else:
+                results = [work(path) for path in files]
+            for path, (line, problem) in zip(files, results, strict=True):
+                if line is not None:
+                    out.write(line + "\n")
+                    written += 1
+                else:
+                    print(f"{path}: {problem}", file=sys.stderr)
+                    failed += problem.startswith("cannot read")
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        print(f"{written} records from {len(files)} files", file=sys.stderr)
+        self.exitcode = 1 if failed else 0
+
+
+def extract_file(
+    path: Path, url: str | None, site: SiteConfig | None, min_chars: int
+) -> tuple[str | None, str]:
+    """(JSON line, "") for an article, (None, why not) otherwise. Never raises for bad input."""
+    try:
+        body = path.read_bytes()
+        if body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        return None, f"cannot read: {exc}"
+    page_url = url or path.resolve().as_uri()
+    decoded = decode_html(body)
+    ext = extract_page(decoded.text, page_url, site)
+    if not ext.is_article:
+        return None, f"not an article ({ext.verdict})"
+    name = site.name if site else (urlsplit(page_url).hostname or "local")
+    item = build_item(
+        ext,
+        url=page_url,
+        site=name,
+        discovered_via="file",
+        encoding=decoded.encoding,
+        warnings=decoded.warnings,
+    )
+    item = clean_item(item, site.drop_phrases if site else ())
+    reason = rejection(item, min_chars)
+    if reason:
+        return None, f"rejected ({reason})"
+    return json.dumps(asdict(item), ensure_ascii=False), ""
+
+
+def _html_files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.name.lower().endswith(_SUFFIXES))
+        else:
+            yield path
+
+
+def _site(sites_file: str | None, name: str | None) -> SiteConfig | None:
+    if not name:
+        return None
+    try:
+        return select_sites(sites_file, name)[name]
+    except SitesFileError as exc:
+        raise UsageError(str(exc)) from exc

@@ -1,0 +1,221 @@
+"""Where article URLs come from and which pages are articles; pure functions, no Scrapy.
+
+Sitemaps and feeds are parsed with entity resolution and network access off, so a hostile
+XML file cannot expand entities or make the parser fetch anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from lxml import etree
+
+from crawler.sites import SiteConfig
+
+# Feed paths probed on a site's root when its pages link no feed; most CMSs answer one of them.
+COMMON_FEED_PATHS = ("/feed", "/rss.xml", "/feed.xml", "/atom.xml", "/rss")
+COMMON_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A URL a sitemap or feed lists, with the date it gives (raw) and where that came from."""
+
+    url: str
+    date: str | None = None
+    date_source: str | None = None  # sitemap or feed
+
+
+@dataclass(frozen=True, slots=True)
+class Sitemap:
+    is_index: bool
+    entries: tuple[Entry, ...]
+
+
+def robots_sitemaps(robots_txt: str, base_url: str) -> list[str]:
+    """``Sitemap:`` lines of a robots.txt, made absolute."""
+    found = []
+    for line in robots_txt.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "sitemap" and value.strip():
+            found.append(urljoin(base_url, value.strip()))
+    return list(dict.fromkeys(found))
+
+
+def _xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, recover=True, remove_comments=True, huge_tree=False
+    )
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def parse_sitemap(body: bytes, base_url: str, max_entries: int = 50_000) -> Sitemap | None:
+    """A sitemap index or urlset (Google News extension included); None if it is neither."""
+    try:
+        root = etree.fromstring(body, parser=_xml_parser())
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
+        return None
+    is_index = _local(root.tag) == "sitemapindex"
+    entries: list[Entry] = []
+    for node in root:
+        if _local(node.tag) not in ("url", "sitemap"):
+            continue
+        loc = lastmod = published = None
+        for child in node.iter():
+            name = _local(child.tag)
+            text = (child.text or "").strip()
+            if name == "loc" and loc is None:
+                loc = text
+            elif name == "lastmod":
+                lastmod = text
+            elif name == "publication_date":
+                published = text
+        if loc:
+            entries.append(Entry(urljoin(base_url, loc), published or lastmod, "sitemap"))
+        if len(entries) >= max_entries:
+            break
+    return Sitemap(is_index, tuple(entries))
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
+    """Items of an RSS 1/2 or Atom feed (link and date); None if it is not a feed."""
+    try:
+        root = etree.fromstring(body, parser=_xml_parser())
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or _local(root.tag) not in ("rss", "feed", "rdf"):
+        return None
+    entries = []
+    for item in root.iter():
+        if _local(item.tag) not in ("item", "entry"):
+            continue
+        link = date = None
+        for child in item:
+            name = _local(child.tag)
+            if name == "link" and link is None:
+                href = child.get("href")
+                if href and child.get("rel", "alternate") != "alternate":
+                    continue
+                link = (href or child.text or "").strip()
+            elif name in ("pubdate", "published", "date", "updated", "issued") and date is None:
+                date = (child.text or "").strip() or None
+            elif name == "guid" and link is None and child.get("isPermaLink") != "false":
+                link = (child.text or "").strip() or None
+        if link:
+            entries.append(Entry(urljoin(base_url, link), date, "feed"))
+    return entries
+
+
+def looks_like_xml_feed(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed")
+
+
+def absolute_http_url(href: str, base_url: str) -> str | None:
+    """Resolve a link; only http(s) URLs survive (no javascript:, mailto:, data:, file:)."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    url = urldefrag(urljoin(base_url, href))[0]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+# --- is this an article? -----------------------------------------------------------------------
+
+_LISTING_URL = re.compile(
+    r"(?i)(/(tags?|topics?|categor(y|ies)|section|sections|authors?|search|archives?|page|"
+    r"label|columns?|channel|list|lists|index|node|special)(/|$|[_-]\d)|[?&](page|p|tag|cat|s)=|"
+    r"/(index|default|list|node_\d+)[\w-]*\.(s?html?|php|aspx?)$|/page/\d+)"
+)
+_ARTICLE_URL = re.compile(
+    r"(?i)(/(19|20)\d\d[/_-]?[01]\d([/_-]?[0-3]\d)?/|/(19|20)\d\d[01]\d[0-3]\d/|"
+    r"[/_-](content|article|story|news|detail|doc)[_-]?\w*\d{4,}|\d{6,}\.(s?html?|php)$|"
+    r"/[a-z0-9]+(-[a-z0-9]+){3,}(\.s?html?|/)?$)"
+)
+_ERROR_TITLE = re.compile(
+    r"(?i)(\b(404|410)\b|not found|page (not|no longer) (found|available)|error|"
+    r"页面不存在|页面未找到|找不到|出错|seite nicht gefunden|página no encontrada|page introuvable|"
+    r"nie znaleziono|access denied|forbidden|just a moment|attention required)"
+)
+
+
+def url_kind(url: str) -> str | None:
+    """ "listing", "article" or None, from the URL's shape alone."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if path in ("/", "") and not parts.query:
+        return "listing"
+    if _LISTING_URL.search(path + ("?" + parts.query if parts.query else "")):
+        return "listing"
+    if _ARTICLE_URL.search(path):
+        return "article"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageSignals:
+    """What the verdict needs from a parsed page."""
+
+    og_type: str | None
+    jsonld_article: bool
+    title: str | None
+    text_chars: int  # characters of kept article text, whitespace excluded
+    long_paragraphs: int  # paragraphs long enough to be prose
+    link_density: float  # share of the page's body text inside links
+
+
+def article_verdict(
+    url: str | None, signals: PageSignals, site: SiteConfig | None, min_chars: int = 80
+) -> tuple[bool, str]:
+    """(is_article, reason). Site URL patterns are authoritative; otherwise the URL shape,
+    og:type/JSON-LD type and the amount of prose vote.
+
+    A page that claims to be an article (pattern, type or URL shape) stays one even with too
+    little text: validation then rejects it with a reason instead of it vanishing as a skip.
+    """
+    if signals.title and _ERROR_TITLE.search(signals.title) and signals.long_paragraphs < 3:
+        return False, "error_page"
+    site_says = site.is_article_url(url) if site and url else None
+    if site_says is False:
+        return False, "site_pattern"
+    typed = signals.jsonld_article or signals.og_type == "article"
+    kind = url_kind(url) if url and url.startswith("http") else None
+    if signals.text_chars < min_chars:
+        if site_says or (typed and kind != "listing"):
+            return True, "article"
+        return False, "too_little_text"
+    score = 2 if site_says else 0
+    if typed:
+        score += 2
+    if kind == "article":
+        score += 1
+    elif kind == "listing":
+        score -= 2
+    if signals.long_paragraphs >= 3:
+        score += 1
+    if signals.long_paragraphs >= 5 or signals.text_chars >= 1500:
+        score += 1
+    if signals.link_density > 0.5:
+        score -= 2
+    if score >= 2:
+        return True, "article"
+    return False, "listing_url" if kind == "listing" else "not_enough_signals"
+
+
+def expects_article(url: str, site: SiteConfig, via: str) -> bool:
+    """Whether a page was expected to be an article before it was fetched; if it then is not
+    one, that is a reject to report, not a listing page to skip."""
+    if via in ("sitemap", "feed"):
+        return True
+    says = site.is_article_url(url)
+    return says if says is not None else url_kind(url) == "article"

@@ -1,0 +1,331 @@
+"""HTML text + URL + site config -> article fields. Pure: no Scrapy, no I/O, no global state,
+so it runs the same in the spider, in ``scrapy extract``, in benchmarks and in worker
+processes.
+
+trafilatura finds the main content; newscrawl then prepares the tree for it (``<br>``
+paragraphs, captions out), drops link-list blocks and furniture lines it lets through, and
+reads metadata trafilatura does not give (dates with time, offset and source, language checked
+against the text, clean titles and author lists).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.metadata import extract_metadata
+from trafilatura.utils import load_html
+
+from crawler import discovery, furniture, metadata, structure
+from crawler.sites import SiteConfig
+
+EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@dataclass
+class Extraction:
+    """What one page yields. ``text`` is one paragraph per line; ``None`` when nothing was
+    found. ``links``/``feeds`` are filled for pages that are not articles (listings)."""
+
+    is_article: bool
+    verdict: str
+    text: str | None = None
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date: metadata.FoundDate | None = None
+    date_modified: str | None = None
+    language: str | None = None
+    image_url: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    canonical_url: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+
+
+def extract_page(
+    html: str,
+    url: str | None,
+    site: SiteConfig | None = None,
+    date_hint: metadata.FoundDate | None = None,
+) -> Extraction:
+    """Extract one page. ``date_hint`` is the sitemap/feed date seen before fetching."""
+    tree = load_html(html)
+    if tree is None:
+        return Extraction(is_article=False, verdict="unparsable")
+    base = _base_url(tree, url)
+    tz = site.timezone if site else None
+    jsonld = metadata.read_jsonld(tree)
+    meta = extract_metadata(tree, url, None, False, None)
+    h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(tree, "og:title")
+    site_names = [n for n in (metadata.meta_content(tree, "og:site_name"), meta.sitename) if n]
+    if site:
+        site_names.append(site.name)
+    host = urlsplit(url).hostname if url else None
+    title = metadata.clean_title(_first_text(tree, "//title") or meta.title, h1, site_names, host)
+    header = _header_text(tree, h1 or title)
+    page_link_density = _link_density(tree)
+    og_type = (metadata.meta_content(tree, "og:type") or "").lower() or None
+    declared = (site.language if site else None) or metadata.declared_language(tree, jsonld)
+
+    lines = _main_lines(tree, url, site)
+    text = _finish(lines, {h for h in (h1, title) if h})
+    warnings: list[str] = []
+    language, overruled = metadata.detect_language(text or "", declared)
+    if overruled:
+        warnings.append("language_mismatch")
+
+    date = metadata.find_published(tree, url, jsonld, header, None, tz)
+    if date is None and meta.date:
+        date = metadata.FoundDate(meta.date, meta.date, "html")
+    if date is None:
+        date = date_hint
+    if date is None:
+        warnings.append("no_date")
+    signals = discovery.PageSignals(
+        og_type=og_type,
+        jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),
+        title=title,
+        text_chars=_chars(text or ""),
+        long_paragraphs=sum(1 for line in (text or "").splitlines() if _is_prose(line)),
+        link_density=page_link_density,
+    )
+    is_article, verdict = discovery.article_verdict(url, signals, site)
+    canonical = _canonical(tree, base, url, site, warnings)
+    result = Extraction(
+        is_article=is_article,
+        verdict=verdict,
+        text=text,
+        title=title,
+        description=meta.description,
+        authors=metadata.clean_authors(
+            jsonld.authors or ([meta.author] if meta.author else []), header, site_names
+        ),
+        date=date,
+        date_modified=metadata.find_modified(tree, jsonld, tz),
+        language=language,
+        image_url=meta.image,
+        categories=_unique(jsonld.section + list(meta.categories or [])),
+        tags=_unique(jsonld.keywords + list(meta.tags or [])),
+        canonical_url=canonical,
+        warnings=warnings,
+    )
+    if not is_article and base:
+        result.links = _links(tree, base)
+        result.feeds = _feeds(tree, base)
+    return result
+
+
+def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> list[str]:
+    """The lines of the main content, before furniture removal."""
+    structure.drop_captions(tree)
+    structure.split_br_paragraphs(tree)
+    if site and site.body_xpath:
+        found = tree.xpath(site.body_xpath)
+        if found and isinstance(found[0], HtmlElement):
+            for xp in site.prune_xpath:
+                for el in found[0].xpath(xp):
+                    el.drop_tree()
+            return _element_lines(found[0])
+    doc = bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_links=True,
+        include_tables=True,
+        include_images=False,
+        prune_xpath=list(site.prune_xpath) if site and site.prune_xpath else None,
+    )
+    if doc is None or doc.body is None:
+        return []
+    return _body_lines(doc.body)
+
+
+def _finish(lines: list[str], headlines: set[str]) -> str | None:
+    """Article text: without the headline repeated on top and without furniture lines."""
+    # The headline marks where the article starts: what comes before it is navigation.
+    for index, line in enumerate(lines[:6]):
+        if line in headlines:
+            lines = lines[index + 1 :]
+            break
+    kept, _ = furniture.strip_furniture(lines)
+    return "\n".join(kept) or None
+
+
+def _body_lines(body: etree._Element) -> list[str]:
+    """Lines of trafilatura's output tree, leaving out lines that are mostly link text
+    (headline lists, navigation) and lines with no letters (bullets, separators)."""
+    lines: list[str] = []
+    for block in _blocks(body):
+        for text, link_chars in _rendered_lines(block):
+            line = " ".join(text.split())
+            chars = _alnum(line)
+            if chars and link_chars / chars <= 0.6:
+                lines.append(line)
+    return lines
+
+
+def _rendered_lines(block: etree._Element) -> list[tuple[str, int]]:
+    """(text, characters inside links) per line of a block; ``<lb/>`` ends a line."""
+    lines: list[tuple[str, int]] = []
+    parts: list[str] = []
+    linked = 0
+
+    def add(text: str | None, in_link: bool) -> None:
+        nonlocal linked
+        if text:
+            parts.append(text)
+            if in_link:
+                linked += _alnum(text)
+
+    def walk(el: etree._Element, in_link: bool) -> None:
+        nonlocal parts, linked
+        if el.tag == "lb":
+            lines.append(("".join(parts), linked))
+            parts, linked = [], 0
+        else:
+            add(el.text, in_link or el.tag == "ref")
+            for child in el:
+                walk(child, in_link or el.tag == "ref")
+                add(child.tail, in_link or el.tag == "ref")
+
+    walk(block, False)
+    lines.append(("".join(parts), linked))
+    return [(text, n) for text, n in lines if text.strip()]
+
+
+def _blocks(el: etree._Element) -> list[etree._Element]:
+    """Paragraph-level elements: list items and table cells count one each."""
+    out: list[etree._Element] = []
+    for child in el:
+        if child.tag in ("list", "table", "row", "quote", "div") or (
+            child.tag in ("item", "cell") and any(c.tag in ("p", "list", "table") for c in child)
+        ):
+            out.extend(_blocks(child))
+        elif child.tag not in ("graphic",):
+            out.append(child)
+    return out
+
+
+def _element_lines(el: HtmlElement) -> list[str]:
+    """Lines of a site's ``body_xpath`` element, one per block, ``<br>`` as a break."""
+    for br in el.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    for block in el.iter(*structure.BLOCK_TAGS):
+        block.tail = "\n" + (block.tail or "")
+        block.text = "\n" + (block.text or "")
+    for junk in el.xpath(".//script|.//style|.//noscript"):
+        junk.drop_tree()
+    return _split_lines(el.text_content())
+
+
+def _split_lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def _alnum(text: str) -> int:
+    return sum(1 for ch in text if ch.isalnum())
+
+
+def _chars(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def _is_prose(line: str) -> bool:
+    cjk = len(_CJK.findall(line))
+    return cjk * 2 + (len(line) - cjk) >= 80
+
+
+def _first_text(tree: HtmlElement, xpath: str) -> str | None:
+    for el in tree.xpath(xpath):
+        text = " ".join(el.text_content().split())
+        if text:
+            return text
+    return None
+
+
+def _header_text(tree: HtmlElement, headline: str | None) -> str:
+    """The text just after the headline: where datelines and bylines stand."""
+    body = tree.find("body")
+    if body is None or not headline:
+        return ""
+    full = " ".join(body.text_content().split())
+    at = full.find(headline)
+    return full[at : at + len(headline) + 300] if at >= 0 else ""
+
+
+def _link_density(tree: HtmlElement) -> float:
+    body = tree.find("body")
+    if body is None:
+        return 0.0
+    total = _chars(body.text_content())
+    linked = sum(_chars(a.text_content()) for a in body.iter("a"))
+    return linked / total if total else 0.0
+
+
+def _base_url(tree: HtmlElement, url: str | None) -> str | None:
+    href = tree.xpath("string(//base/@href)")
+    if href and url:
+        return urljoin(url, href)
+    return url or (href or None)
+
+
+def _canonical(
+    tree: HtmlElement,
+    base: str | None,
+    url: str | None,
+    site: SiteConfig | None,
+    warnings: list[str],
+) -> str | None:
+    href = tree.xpath("string(//link[@rel='canonical']/@href)") or metadata.meta_content(
+        tree, "og:url"
+    )
+    if not href or not base:
+        return None
+    canonical = discovery.absolute_http_url(href, base)
+    if canonical is None:
+        return None
+    if site is not None:
+        allowed = site.allows(canonical)
+    elif url and url.startswith("http"):
+        allowed = _same_host(canonical, url)
+    else:
+        allowed = True  # a stored page: its canonical URL is the best URL we have
+    if not allowed:
+        warnings.append("offsite_canonical")
+        return None
+    return canonical
+
+
+def _same_host(a: str, b: str) -> bool:
+    def host(u: str) -> str:
+        h = (urlsplit(u).hostname or "").lower()
+        return h[4:] if h.startswith("www.") else h
+
+    return host(a) == host(b)
+
+
+def _links(tree: HtmlElement, base: str) -> list[str]:
+    links = (discovery.absolute_http_url(h, base) for h in tree.xpath("//a/@href"))
+    return list(dict.fromkeys(u for u in links if u))
+
+
+def _feeds(tree: HtmlElement, base: str) -> list[str]:
+    hrefs = tree.xpath(
+        "//link[contains(@rel,'alternate')][contains(@type,'rss') or contains(@type,'atom')]/@href"
+    )
+    feeds = (discovery.absolute_http_url(h, base) for h in hrefs)
+    return list(dict.fromkeys(u for u in feeds if u))
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))

@@ -1,0 +1,54 @@
+"""The output record: one dataclass whose field order is the JSON Lines schema (version 1)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass
+class ArticleItem:
+    """One article; every key is always written (``None`` / ``[]`` when unknown).
+
+    ``crawler/schema/article.schema.json`` is the same contract as JSON Schema; tests check that
+    the two agree and that every emitted record validates.
+    """
+
+    schema_version: str = SCHEMA_VERSION
+    id: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    site: str | None = None
+    title: str | None = None
+    description: str | None = None
+    text: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date_published: str | None = None
+    date_published_raw: str | None = None
+    date_published_source: str | None = None
+    date_modified: str | None = None
+    language: str | None = None
+    image_url: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    word_count: int | None = None
+    fetched_at: str | None = None
+    http_status: int | None = None
+    encoding: str | None = None
+    discovered_via: str | None = None
+    text_hash: str | None = None
+    extractor: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+FIELD_ORDER: list[str] = [f.name for f in fields(ArticleItem)]
+
+
+def json_schema() -> dict[str, Any]:
+    """The packaged JSON Schema of the record."""
+    text = resources.files("crawler").joinpath("schema/article.schema.json").read_text("utf-8")
+    return json.loads(text)

@@ -1,0 +1,442 @@
+"""Page metadata beyond trafilatura's: dates with time and offset and their source, titles
+without the site suffix, clean author lists, language checked against the text.
+
+Pure functions over an lxml tree and strings; nothing here imports Scrapy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from lxml.html import HtmlElement
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "socialmediaposting",
+        "report",
+        "scholarlyarticle",
+        "techarticle",
+    }
+)
+
+
+@dataclass
+class JsonLd:
+    """What the page's JSON-LD says about its main article, if anything."""
+
+    types: set[str] = field(default_factory=set)
+    headline: str | None = None
+    date_published: str | None = None
+    date_modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    section: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    language: str | None = None
+
+
+def read_jsonld(tree: HtmlElement) -> JsonLd:
+    """Collect types everywhere and fields from the first article-typed object."""
+    out = JsonLd()
+    article: dict[str, Any] | None = None
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        for obj in _walk_jsonld(data):
+            types = obj.get("@type")
+            names = {
+                t.lower()
+                for t in ([types] if isinstance(types, str) else types or [])
+                if isinstance(t, str)
+            }
+            out.types |= names
+            if article is None and names & ARTICLE_TYPES:
+                article = obj
+    if article is not None:
+        out.headline = _first_str(article.get("headline"))
+        out.date_published = _first_str(article.get("datePublished"))
+        out.date_modified = _first_str(article.get("dateModified"))
+        out.authors = _names(article.get("author"))
+        out.section = _str_list(article.get("articleSection"))
+        out.keywords = _str_list(article.get("keywords"))
+        out.language = _first_str(article.get("inLanguage"))
+    return out
+
+
+def _walk_jsonld(data: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [data]
+    while stack and len(found) < 200:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            found.append(node)
+            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+                if isinstance(node.get(key), (list, dict)):
+                    stack.append(node[key])
+    return found
+
+
+def _first_str(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _str_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[,，、;]", value) if v.strip()]
+    if isinstance(value, list):
+        return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return names
+
+
+def meta_content(tree: HtmlElement, *keys: str) -> str | None:
+    """First non-empty ``<meta>`` content among property/name/itemprop ``keys`` (in order)."""
+    metas: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        content = meta.get("content")
+        if key and content and content.strip():
+            metas.setdefault(key.strip().lower(), content.strip())
+    for key in keys:
+        if key in metas:
+            return metas[key]
+    return None
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_META_PUBLISHED = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "date",
+)
+_META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
+
+_ISO_RE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)"
+    r"(?:[T\s]+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d)?"
+)
+_CJK_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日"
+    r"(?:\s*(?P<H>[0-2]?\d)\s*[:：时]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?)?"
+)
+_URL_DATE_RE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)[-/_]?(?P<m>[01]\d)[-/_]?(?:(?P<d>[0-3]\d)(?=[/_.-]|\d{2,}|$))?"
+)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    iso: str
+    raw: str
+    source: str  # jsonld, meta, html, url, sitemap, feed
+
+
+def parse_date(raw: str, tz: str | None = None) -> str | None:
+    """Normalise a date string to ISO 8601, keeping the time and offset it states.
+
+    ``tz`` (the site's zone) supplies the offset when the string has a time but none.
+    """
+    raw = raw.strip()
+    if not raw:
+        return None
+    if re.match(r"^[A-Za-z]{3},\s", raw) or re.search(r"\s(GMT|UT|[+-]\d{4})$", raw):
+        try:
+            return parsedate_to_datetime(raw).isoformat()
+        except (TypeError, ValueError, IndexError):
+            pass
+    match = _ISO_RE.search(raw) or _CJK_DATE_RE.search(raw)
+    if not match:
+        return None
+    return _match_to_iso(match, tz)
+
+
+def _match_to_iso(match: re.Match[str], tz: str | None) -> str | None:
+    parts = match.groupdict()
+    try:
+        day = datetime(int(parts["y"]), int(parts["m"]), int(parts["d"] or 1))
+    except ValueError:
+        return None
+    if parts.get("H") is None:
+        return day.date().isoformat() if parts["d"] else None
+    try:
+        moment = day.replace(
+            hour=int(parts["H"]), minute=int(parts["M"]), second=int(parts["S"] or 0)
+        )
+    except ValueError:
+        return day.date().isoformat()
+    offset = parts.get("tz")
+    if offset:
+        if offset == "Z":
+            return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return moment.replace(tzinfo=timezone(sign * delta)).isoformat()
+    if tz:
+        return moment.replace(tzinfo=ZoneInfo(tz)).isoformat()
+    return moment.isoformat()
+
+
+def find_published(
+    tree: HtmlElement,
+    url: str | None,
+    jsonld: JsonLd,
+    header_text: str,
+    hint: FoundDate | None = None,
+    tz: str | None = None,
+) -> FoundDate | None:
+    """The publication date, by decreasing reliability: JSON-LD, meta, the page's dateline,
+    ``<time>``, the URL, then the sitemap/feed date the crawl saw before fetching."""
+    candidates: list[tuple[str, str | None]] = [
+        ("jsonld", jsonld.date_published),
+        ("meta", meta_content(tree, *_META_PUBLISHED)),
+    ]
+    for source, raw in candidates:
+        if raw and (iso := parse_date(raw, tz)):
+            return FoundDate(iso, raw, source)
+    match = _CJK_DATE_RE.search(header_text) or _dateline(header_text)
+    if match:
+        iso = _match_to_iso(match, tz)
+        if iso:
+            return FoundDate(iso, match.group(0).strip(), "html")
+    for time_el in tree.iter("time"):
+        raw = time_el.get("datetime") or time_el.text_content()
+        if raw and (iso := parse_date(raw, tz)):
+            return FoundDate(iso, raw.strip(), "html")
+    if url and (match := _URL_DATE_RE.search(urlsplit(url).path)) and match.group("d"):
+        iso = _match_to_iso(match, None)
+        if iso:
+            return FoundDate(iso, match.group(0).strip("/"), "url")
+    return hint
+
+
+def _dateline(text: str) -> re.Match[str] | None:
+    """An ISO-like date with a time in the text around the headline (a dateline)."""
+    for match in _ISO_RE.finditer(text):
+        if match.group("H") is not None:
+            return match
+    return None
+
+
+def find_modified(tree: HtmlElement, jsonld: JsonLd, tz: str | None) -> str | None:
+    raw = jsonld.date_modified or meta_content(tree, *_META_MODIFIED)
+    return parse_date(raw, tz) if raw else None
+
+
+def date_from_feed(raw: str | None, source: str, tz: str | None = None) -> FoundDate | None:
+    """A sitemap ``lastmod``/``news:publication_date`` or feed ``pubDate`` as a fallback date."""
+    if not raw:
+        return None
+    iso = parse_date(raw, tz)
+    return FoundDate(iso, raw, source) if iso else None
+
+
+# --- titles ------------------------------------------------------------------------------------
+
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»/]\s+|\s*[_｜|–—]\s*|\s+-\s*|--")
+
+
+def clean_title(
+    title: str | None, h1: str | None, site_names: list[str], host: str | None
+) -> str | None:
+    """Drop the site suffix or prefix ("…_中国网科技", "… | Reuters", "Reuters - …")."""
+    if not title:
+        return h1
+    title = _squash(title)
+    if h1:
+        h1 = _squash(h1)
+        if len(h1) >= 4 and h1 in title:
+            return h1
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p and p.strip()]
+    if len(parts) < 2:
+        return title
+    host_labels = {label for label in (host or "").lower().split(".") if len(label) > 3}
+    names = [n.lower() for n in site_names if n]
+
+    def is_site(part: str) -> bool:
+        low = part.lower().replace(" ", "")
+        return any(n and (n in low or low in n) for n in names) or any(
+            label in low for label in host_labels
+        )
+
+    kept = [p for p in parts if not is_site(p)] or parts
+    # The headline is the longest part; section names and site names are short.
+    best = max(kept, key=len)
+    if len(best) < 0.4 * len(title) and not any(is_site(p) for p in parts):
+        return title
+    return best
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+# --- authors -----------------------------------------------------------------------------------
+
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(by|von|por|par|di|door|av|przez|autor(?:a|in)?|author|written by|text|texto|"
+    r"作者|记者|文|撰文|编辑|本报记者|通讯员|来源)\s*[:：/|]?\s*",
+    re.IGNORECASE,
+)
+_URL_OR_EMAIL = re.compile(r"\S+@\S+|https?://\S+")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|，|、|/|\||\band\b|\bund\b|\by\b|\bet\b|&)\s*")
+_CJK_NAME = r"[\u4e00-\u9fff·]{2,4}(?![\u4e00-\u9fff])"
+_CJK_BYLINE = re.compile(
+    rf"(?:作者|记者|文|撰稿)\s*[:：/]\s*({_CJK_NAME}(?:[ 、，,]+{_CJK_NAME})*)"
+)
+_CJK_NAMES_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+_NOT_A_NAME = re.compile(
+    r"(?i)^(updated|published|posted|last updated|aktualisiert|veröffentlicht|actualizado|"
+    r"publicado|mis à jour|publié|更新|发布)\b|\.(com|cn|org|net|de|uk|fr|es|pl|it)\b"
+)
+
+
+def clean_authors(
+    raw: list[str], header_text: str = "", site_names: Sequence[str] = ()
+) -> list[str]:
+    """A list of person names: prefixes ("By", "作者："), e-mails, URLs, dates, labels and
+    the site's own name removed."""
+    names: list[str] = []
+    pieces = [p for r in raw for p in _AUTHOR_SPLIT.split(_URL_OR_EMAIL.sub("", r or ""))]
+    if not pieces and (match := _CJK_BYLINE.search(header_text)):
+        pieces = [match.group(1)]
+    pieces = [q for p in pieces for q in _CJK_NAMES_SPACE.split(p)]
+    sites = {re.sub(r"\W", "", n.lower()) for n in site_names if n}
+    for piece in pieces:
+        name = _BYLINE_PREFIX.sub("", piece)
+        name = _squash(name).strip(" -–—:：|()（）[]、，,")
+        if (
+            not name
+            or len(name) > 60
+            or any(ch.isdigit() for ch in name)
+            or _NOT_A_NAME.search(name)
+            or re.sub(r"\W", "", name.lower()) in sites
+        ):
+            continue
+        if name.lower() not in (n.lower() for n in names):
+            names.append(name)
+    return names
+
+
+# --- language ----------------------------------------------------------------------------------
+
+
+def declared_language(tree: HtmlElement, jsonld: JsonLd) -> str | None:
+    """``<html lang>``, Content-Language, og:locale or JSON-LD inLanguage, as ISO 639-1."""
+    raw = (
+        tree.get("lang")
+        or tree.get("xml:lang")
+        or meta_content(tree, "content-language", "og:locale", "language", "dc.language")
+        or jsonld.language
+    )
+    return _iso639_1(raw)
+
+
+def _iso639_1(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    code = re.split(r"[-_,;\s]", raw.strip().lower())[0]
+    return code if re.fullmatch(r"[a-z]{2}", code) else None
+
+
+@cache
+def _identifier() -> Any:
+    # Loaded once per process on first use (about half a second); read-only afterwards.
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def script_language(text: str) -> str | None:
+    """zh/ja/ko when CJK scripts dominate the text: cheaper and surer than a model."""
+    sample = text[:3000]
+    han = kana = hangul = letters = 0
+    for ch in sample:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        code = ord(ch)
+        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
+            han += 1
+        elif 0x3040 <= code <= 0x30FF:
+            kana += 1
+        elif 0xAC00 <= code <= 0xD7AF:
+            hangul += 1
+    if not letters:
+        return None
+    if hangul > 0.3 * letters:
+        return "ko"
+    if kana > 0.05 * letters and han + kana > 0.3 * letters:
+        return "ja"
+    if han > 0.3 * letters:
+        return "zh"
+    return None
+
+
+def detect_language(text: str, declared: str | None) -> tuple[str | None, bool]:
+    """The text's language and whether the page's declaration was overruled.
+
+    The declaration wins unless the text clearly says otherwise: short texts and close
+    calls keep it.
+    """
+    if not text:
+        return declared, False
+    detected = script_language(text)
+    confident = detected is not None
+    if detected is None and len(text) >= 80:
+        lang, prob = _identifier().classify(text[:2000])
+        detected, confident = lang, prob >= 0.9 and len(text) >= 200
+    if detected is None:
+        return declared, False
+    if declared is None:
+        return detected, False
+    if declared != detected and confident:
+        return detected, True
+    return declared, False

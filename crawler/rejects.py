@@ -1,0 +1,93 @@
+"""The rejects file: every page that was fetched but could not become a record, one JSON line
+each with its URL and reason, and a per-reason counter in the crawl stats.
+
+Settings: ``NEWS_REJECTS`` (path; ``%(name)s`` and ``%(time)s`` are filled in as in FEEDS).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from crawler import signals as news_signals
+
+logger = logging.getLogger(__name__)
+
+
+class RejectItem(DropItem):
+    """A record that fails validation: it goes to the rejects file, not only to the log."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason, log_level="WARNING")
+        self.reason = reason
+        self.detail = detail
+
+
+class RejectsFile:
+    def __init__(self, path_template: str, stats: StatsCollector) -> None:
+        self.path_template = path_template
+        self.stats = stats
+        self.path: Path | None = None
+        self._file: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RejectsFile:
+        template = crawler.settings.get("NEWS_REJECTS")
+        if not template:
+            raise NotConfigured("NEWS_REJECTS is empty")
+        ext = cls(template, crawler.stats)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.page_rejected, signal=news_signals.page_rejected)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")
+        self.path = Path(self.path_template % {"name": spider.name, "time": stamp})
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            logger.info("Rejected pages written to %(path)s", {"path": self.path})
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
+        if isinstance(exception, RejectItem):
+            self.page_rejected(
+                url=getattr(item, "url", None),
+                reason=exception.reason,
+                detail=exception.detail,
+                site=getattr(item, "site", None),
+            )
+
+    def page_rejected(
+        self, url: str | None, reason: str, detail: str = "", site: str | None = None
+    ) -> None:
+        self.stats.inc_value(f"newscrawl/rejected/{reason}")
+        self.stats.inc_value("newscrawl/rejected")
+        record = {
+            "url": url,
+            "reason": reason,
+            "detail": detail,
+            "site": site,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        self._open().write(json.dumps(record, ensure_ascii=False) + "\n")
+        # A killed crawl keeps what it had rejected so far.
+        self._file.flush()  # type: ignore[union-attr]
+
+    def _open(self) -> IO[str]:
+        if self._file is None:
+            assert self.path is not None, "spider_opened not seen"
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        return self._file

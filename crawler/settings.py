@@ -1,0 +1,79 @@
+"""Scrapy settings for newscrawl: wiring, politeness for news portals, and the ``NEWS_*``
+settings with their defaults. Anything here can be overridden with ``-s NAME=VALUE``."""
+
+from crawler import __version__
+from crawler.items import FIELD_ORDER
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- newscrawl ---------------------------------------------------------------------------------
+# Contact URL named in the User-Agent, so portal operators can reach whoever runs the crawl.
+NEWS_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
+# Sites file for `-a site=NAME` given without `-a sites=FILE`; None: the bundled sites.toml.
+NEWS_SITES_FILE = None
+# Pages that could not become a record, with URL and reason. %(name)s and %(time)s as in FEEDS.
+NEWS_REJECTS = "data/rejects/%(name)s-%(time)s.jsonl"
+# The crawl stats as JSON at the end of the crawl; empty: next to the first feed output
+# (<output>.stats.json), or data/stats/<spider>-<time>.json when there is no feed.
+NEWS_STATS_FILE = ""
+# A record's text must have at least this many non-space characters.
+NEWS_MIN_TEXT_CHARS = 200
+# Probe these paths for feeds and sitemaps when robots.txt and the pages name none.
+NEWS_PROBE_COMMON_PATHS = True
+# How many links away from a seed page listing pages are followed (0: only the seeds).
+NEWS_LINK_DEPTH = 3
+# Most sitemap entries read from one sitemap file (the rest are ignored and counted).
+NEWS_SITEMAP_MAX_ENTRIES = 50_000
+
+# --- politeness: one portal is one host; be a guest it does not notice ---------------------------
+USER_AGENT = f"newscrawl/{__version__} (+{NEWS_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+# News pages are rarely above 2 MB; a larger body is a mistake or an attack.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_TIMES = 2
+# Depth is counted by the spider in link hops from a seed page (NEWS_LINK_DEPTH): sitemap and feed
+# entries are articles however many index files led to them.
+DEPTH_LIMIT = 0
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 2048
+MEMUSAGE_WARNING_MB = 1024
+# Items are cheap to process; a high value only makes the engine juggle more at once
+# (scrapy#5182).
+CONCURRENT_ITEMS = 16
+
+# --- pipeline: clean -> validate -> dedup -> feed export ------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.rejects.RejectsFile": 100,
+    "crawler.runstats.StatsFile": 200,
+}
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = FIELD_ORDER
+FEED_STORE_EMPTY = True
+
+# Unattended scheduled runs should not open control ports on the host.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+LOG_LEVEL = "INFO"
+# Duplicates are expected on portals (the same story in two sections); not worth a warning.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,169 @@
+"""Tree surgery before main-content extraction: make old layouts look like paragraphs and take
+picture captions out, so that extraction sees prose as prose."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement, fragment_fromstring
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+_BR_CONTAINERS = ("td", "div", "font", "span", "p", "center", "section", "article", "body")
+_CAPTION_ATTR = re.compile(
+    r"(?i)(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
+    r"photo-?(text|desc|caption)|figure-?text|image-?credit)"
+)
+_CJK_SENTENCE_END = re.compile(r"[。！？]\W{0,2}$")
+_TWO_SENTENCES = re.compile(r"[.!?。！？]\s*\S.*[.!?。！？]")
+
+
+def split_br_paragraphs(tree: HtmlElement) -> int:
+    """Turn text separated by ``<br>`` inside a container into ``<p>`` elements.
+
+    2005-era portals put the whole article in one ``<td>`` with ``<br><br>`` between
+    paragraphs; extractors score ``<p>`` elements and would merge or drop that text.
+    Returns how many containers were rewritten.
+    """
+    rewritten = 0
+    for el in list(tree.iter(*_BR_CONTAINERS)):
+        brs = [c for c in el if c.tag == "br"]
+        if len(brs) < 2 or _direct_text_len(el) < 60:
+            continue
+        _rebuild(el)
+        rewritten += 1
+    return rewritten
+
+
+def _direct_text_len(el: HtmlElement) -> int:
+    total = len((el.text or "").strip())
+    for child in el:
+        if child.tag not in BLOCK_TAGS:
+            total += len(child.text_content().strip()) if child.tag != "br" else 0
+        total += len((child.tail or "").strip())
+    return total
+
+
+def _rebuild(el: HtmlElement) -> None:
+    children = list(el)
+    text = el.text
+    for child in children:
+        el.remove(child)
+    el.text = None
+    current = _new_p(text)
+    for child in children:
+        tail, child.tail = child.tail, None
+        if child.tag == "br":
+            _flush(el, current)
+            current = _new_p(tail)
+        elif isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
+            _flush(el, current)
+            el.append(child)
+            current = _new_p(tail)
+        else:
+            current.append(child)
+            child.tail = tail
+    _flush(el, current)
+
+
+def _new_p(text: str | None) -> HtmlElement:
+    p = fragment_fromstring("<p></p>")
+    p.text = text
+    return p
+
+
+def _flush(parent: HtmlElement, p: HtmlElement) -> None:
+    if p.text_content().strip() or p.xpath(".//img"):
+        parent.append(p)
+
+
+def drop_captions(tree: HtmlElement) -> int:
+    """Remove picture captions: ``<figcaption>``, caption-classed elements, and the short
+    unpunctuated line right after an image. Captions are not article prose; leaving them in
+    glues "线下数字人民币支付场景" onto the paragraph before it."""
+    doomed: list[HtmlElement] = list(tree.iter("figcaption"))
+    for el in tree.xpath("//*[@class or @id]"):
+        if el.tag in ("body", "html", "article", "main"):
+            continue
+        if (
+            _CAPTION_ATTR.search(f"{el.get('class', '')} {el.get('id', '')}")
+            and len(el.text_content().strip()) <= 200
+        ):
+            doomed.append(el)
+    for img in tree.iter("img"):
+        holder = _image_holder(img)
+        if holder is None:
+            continue
+        nxt = holder.getnext()
+        if nxt is not None and _is_caption_text(nxt.text_content()) and not nxt.xpath(".//img"):
+            doomed.append(nxt)
+        elif holder is not img and _is_caption_text(holder.text_content()):
+            doomed.append(holder)
+    removed = 0
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            el.drop_tree()
+            removed += 1
+    return removed
+
+
+def _image_holder(img: HtmlElement) -> HtmlElement | None:
+    """The block that carries the image (the image itself when it stands alone)."""
+    el = img
+    while el.getparent() is not None and el.getparent().tag in ("a", "span", "strong", "b", "i"):
+        el = el.getparent()
+    parent = el.getparent()
+    if (
+        parent is not None
+        and parent.tag in ("p", "div", "center", "figure")
+        and len(parent.text_content().strip()) <= 60
+    ):
+        return parent
+    return el
+
+
+def _is_caption_text(text: str) -> bool:
+    """Short, one sentence at most, and not a finished Chinese sentence."""
+    text = " ".join(text.split())
+    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    weight = len(text) + cjk
+    return (
+        0 < weight <= 130 and not _CJK_SENTENCE_END.search(text) and not _TWO_SENTENCES.search(text)
+    )

@@ -1,0 +1,1 @@
+"""Item pipelines, in order: clean -> validate -> dedup; the feed export writes what remains."""

@@ -1,0 +1,1 @@
+"""Spiders: one generic ``news`` spider; sites differ only by their entry in a sites file."""

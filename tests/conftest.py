@@ -1,0 +1,99 @@
+"""Shared test helpers: a real HTTP server in a subprocess, and real `scrapy` commands run in
+subprocesses whose JSON Lines, stats and rejects the tests read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from crawler.items import json_schema
+
+REPO = Path(__file__).resolve().parent.parent
+PORTAL = REPO / "crawler" / "demo" / "portal"
+PORTAL_TRUTH = json.loads((REPO / "crawler" / "demo" / "portal_truth.json").read_text("utf-8"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Local crawls run at full speed; politeness defaults are for real portals.
+FAST = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=32"]
+
+
+@contextmanager
+def serve(root: Path, access_log: Path | None = None) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 from a subprocess; yields the base URL."""
+    cmd = [sys.executable, "-m", "crawler.demo.server", str(root), "--port", "0"]
+    if access_log:
+        cmd += ["--access-log", str(access_log)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"server did not start: {url!r}"
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    records: list[dict[str, Any]]
+    stats: dict[str, Any]
+    rejects: list[dict[str, Any]]
+    log: str
+    accessed: list[str] = field(default_factory=list)
+
+    def by_path(self) -> dict[str, dict[str, Any]]:
+        return {"/" + r["url"].split("/", 3)[3]: r for r in self.records}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def run_crawl(tmp_path: Path, *args: str, settings: list[str] = ()) -> CrawlResult:  # type: ignore[assignment]
+    """``scrapy crawl news ARGS -O out.jsonl`` in a subprocess, at full local speed."""
+    out = tmp_path / "out.jsonl"
+    rejects = tmp_path / "rejects.jsonl"
+    log = tmp_path / "crawl.log"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", *args, "-O", str(out)]
+    for setting in [*FAST, f"NEWS_REJECTS={rejects}", f"LOG_FILE={log}", *settings]:
+        cmd += ["-s", setting]
+    proc = subprocess.run(cmd, cwd=REPO, timeout=180, capture_output=True, text=True)
+    stats_path = Path(str(out) + ".stats.json")
+    return CrawlResult(
+        returncode=proc.returncode,
+        records=read_jsonl(out),
+        stats=json.loads(stats_path.read_text("utf-8")) if stats_path.exists() else {},
+        rejects=read_jsonl(rejects),
+        log=(log.read_text("utf-8") if log.exists() else "") + proc.stderr,
+    )
+
+
+@pytest.fixture(scope="session")
+def record_validator() -> Draft202012Validator:
+    return Draft202012Validator(json_schema(), format_checker=FormatChecker())
+
+
+@pytest.fixture(scope="session")
+def portal_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """One crawl of the seed-style demo portal, shared by the tests that inspect it."""
+    tmp = tmp_path_factory.mktemp("portal")
+    access = tmp / "access.log"
+    with serve(PORTAL, access) as url:
+        result = run_crawl(tmp, "-a", f"start_urls={url}/")
+    result.accessed = access.read_text("utf-8").splitlines()
+    return result

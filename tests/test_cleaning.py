@@ -1,0 +1,33 @@
+"""Text normalisation: paragraphs stay one per line whatever the page did with indents."""
+
+from crawler.cleaning import clean_text, text_hash, word_count
+
+
+def test_full_width_indents_become_paragraph_breaks():
+    text = "　　第一段讲述了故事。线下支付场景　　第二段开始了。\n\n　　第三段。"
+    assert clean_text(text).split("\n") == [
+        "第一段讲述了故事。线下支付场景",
+        "第二段开始了。",
+        "第三段。",
+    ]
+
+
+def test_whitespace_zero_width_and_nfc():
+    text = "  Cafe\u0301\u200b   au   lait \u00a0 \n\n\n second\tline "
+    assert clean_text(text) == "Café au lait\nsecond line"
+
+
+def test_drop_phrases_remove_whole_lines():
+    text = "正文第一段。\n责任编辑：李四\n正文第二段。"
+    assert clean_text(text, ("责任编辑",)) == "正文第一段。\n正文第二段。"
+
+
+def test_word_count_counts_cjk_characters_and_words():
+    assert word_count("京东科技 JD.com is big") == 4 + 4
+    assert word_count("") == 0
+
+
+def test_text_hash_is_stable_and_sensitive():
+    assert text_hash("a\nb") == text_hash("a\nb")
+    assert text_hash("a\nb") != text_hash("a\nc")
+    assert len(text_hash("x")) == 32

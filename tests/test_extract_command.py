@@ -1,0 +1,78 @@
+"""`scrapy extract` on stored pages: one valid record per article file, in input order, and a
+clear stderr line (no crash) for files that are not articles or cannot be read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PORTAL, PORTAL_TRUTH, REPO
+
+ARTICLES = PORTAL_TRUTH["articles"]
+
+
+def extract(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "extract", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_folder_of_stored_pages(tmp_path: Path, record_validator):
+    out = tmp_path / "records.jsonl"
+    result = extract(str(PORTAL), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    by_name = {r["url"].rsplit("/", 1)[-1]: r for r in records}
+    assert sorted(by_name) == sorted(p.rsplit("/", 1)[-1] for p in ARTICLES)
+    for record in records:
+        assert not list(record_validator.iter_errors(record))
+        assert record["url"].startswith("file://")
+        assert record["discovered_via"] == "file"
+    # Input order: the folder's files sorted by path.
+    urls = [r["url"] for r in records]
+    assert urls == sorted(urls)
+    for path, truth in ARTICLES.items():
+        assert by_name[path.rsplit("/", 1)[-1]]["text"].split("\n") == truth["paragraphs"]
+    # Listing pages produce a line on stderr each, not a record.
+    assert result.stderr.count("not an article") >= len(PORTAL_TRUTH["non_articles"])
+
+
+def test_url_option_gzip_and_stdout(tmp_path: Path):
+    page = next(p for p, t in ARTICLES.items() if t["template"] == "gbk")
+    stored = tmp_path / "page.htm.gz"
+    stored.write_bytes(gzip.compress((PORTAL / page.lstrip("/")).read_bytes()))
+    url = "http://tech.example.org.cn" + page
+    result = extract(str(stored), "--url", url)
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["url"] == url
+    assert record["site"] == "tech.example.org.cn"
+    assert record["encoding"] == "gb18030"
+    assert record["title"] == ARTICLES[page]["title"]
+
+
+def test_unreadable_and_empty_files_do_not_crash(tmp_path: Path):
+    good = next(p for p, t in ARTICLES.items() if t["template"] == "english")
+    shutil.copy(PORTAL / good.lstrip("/"), tmp_path / "b-good.html")
+    (tmp_path / "a-broken.html.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    (tmp_path / "c-empty.html").write_bytes(b"")
+    result = extract(str(tmp_path))
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1  # a file could not be read
+    assert len(result.stdout.splitlines()) == 1
+    assert "a-broken.html.gz: cannot read" in result.stderr
+    assert "c-empty.html: not an article" in result.stderr
+
+
+def test_url_needs_one_file():
+    result = extract(str(PORTAL), "--url", "http://example.org/")
+    assert result.returncode == 2
+    assert "--url needs exactly one input file" in result.stderr

@@ -1,0 +1,99 @@
+"""The scoring behind bench/quality.py, on hand-made inputs: the figures mean what they claim."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "quality.py"
+
+
+def _load() -> ModuleType:
+    # bench/ is a folder of scripts, not a package. The module must be in sys.modules while it
+    # runs, or its dataclasses cannot resolve their (postponed) annotations.
+    spec = importlib.util.spec_from_file_location("bench_quality", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+quality = _load()
+
+
+def test_cjk_is_one_token_per_character_and_words_elsewhere() -> None:
+    assert quality.tokenize("中国网 News, 2024年") == ["中", "国", "网", "news", "2024", "年"]
+    assert quality.tokenize("ニュース・한국어") == ["ニ", "ュ", "ー", "ス", "한", "국", "어"]
+    assert quality.tokenize("Kosovo?s «Zürich»，。") == ["kosovo", "s", "zürich"]
+
+
+def test_overlap_is_a_multiset_intersection() -> None:
+    counts = quality.token_counts("a a a b", "a b b c")
+    assert (counts.extracted, counts.truth, counts.common) == (4, 4, 2)
+    assert counts.precision == pytest.approx(0.5)
+    assert counts.recall == pytest.approx(0.5)
+    assert quality.token_counts("今天今天", "今天").common == 2
+
+
+def test_empty_extraction_of_a_real_body_scores_zero() -> None:
+    counts = quality.token_counts("", "The article body.")
+    assert (counts.precision, counts.recall, counts.f1) == (0.0, 0.0, 0.0)
+
+
+def test_macro_averages_pages_and_micro_averages_tokens() -> None:
+    short = quality.TokenCounts(extracted=2, truth=2, common=2)  # F1 1.0
+    long = quality.TokenCounts(extracted=98, truth=98, common=0)  # F1 0.0
+    figures = quality.fulltext_figures([short, long])
+    assert figures["macro_f1"] == pytest.approx(0.5)
+    assert figures["micro_f1"] == pytest.approx(0.02)
+
+
+def test_snippets_match_across_whitespace_differences() -> None:
+    text = "Erster  Absatz\nzweiter\u00a0Satz.\n\nFooter"
+    counts = quality.snippet_counts(
+        text, with_=["Absatz zweiter Satz", "fehlt"], without=["Footer", "Sidebar"]
+    )
+    assert (counts.with_found, counts.without_absent) == (1, 1)
+    assert counts.score == pytest.approx(0.5)
+    shares = quality.snippet_figures([counts, quality.snippet_counts("", ["x"], [])])
+    assert shares["with_found"] == pytest.approx(1 / 3)  # pooled over snippets, not pages
+    assert shares["without_absent"] == pytest.approx(0.5)
+
+
+def test_floors_round_down_and_never_go_down() -> None:
+    old = {"fulltext_macro_f1": 0.9, "zh_macro_f1": 0.8, "retired": 0.5}
+    figures = {"fulltext_macro_f1": 0.8879, "zh_macro_f1": 0.85167}
+    new = quality.raise_floors(old, figures)
+    assert new == {"fulltext_macro_f1": 0.9, "retired": 0.5, "zh_macro_f1": 0.851}
+
+
+def test_a_run_passes_the_floors_it_wrote() -> None:
+    figures = {"fulltext_macro_f1": 0.879, "zh_macro_f1": 1 / 3}
+    assert quality.below_floors(quality.raise_floors({}, figures), figures) == []
+
+
+def test_below_floors_names_the_figure_and_rejects_unknown_keys() -> None:
+    failures = quality.below_floors(
+        {"fulltext_macro_f1": 0.9, "fulltext_macro_F1": 0.1}, {"fulltext_macro_f1": 0.85}
+    )
+    assert len(failures) == 2
+    assert any("fulltext_macro_F1: not measured" in f for f in failures)
+    assert any("0.8500 is below its floor 0.900" in f for f in failures)
+
+
+def test_absent_corpus_is_reported_and_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert quality.main([str(tmp_path / "missing")]) == 0
+    assert "corpus not found" in capsys.readouterr().out
+
+
+def test_floors_are_not_written_from_part_of_the_corpus(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        quality.main([str(tmp_path), "--limit", "3", "--write-floors", str(tmp_path / "f.json")])
+    assert exit_info.value.code == 2
