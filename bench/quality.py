@@ -298,11 +298,13 @@ def _init_worker() -> None:
     sys.path.insert(0, str(REPO))
     import trafilatura
 
+    from crawler.cleaning import clean_text
     from crawler.encoding import decode_html
     from crawler.extraction import extract_page
 
     def newscrawl(html: str, url: str | None) -> str | None:
-        return extract_page(html, url).text
+        # The text as a record carries it: extraction, then the clean pipeline's rules.
+        return clean_text(extract_page(html, url).text or "")
 
     def plain_trafilatura(html: str, url: str | None) -> str | None:
         return trafilatura.extract(html, url=url)

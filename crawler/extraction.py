@@ -152,25 +152,31 @@ def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> 
 
 def _finish(lines: list[str], headlines: set[str]) -> str | None:
     """Article text: without the headline repeated on top and without furniture lines."""
-    # The headline marks where the article starts: what comes before it is navigation.
+    # The headline marks where the article starts: short lines before it are navigation.
     for index, line in enumerate(lines[:6]):
         if line in headlines:
-            lines = lines[index + 1 :]
+            if not any(_is_prose(before) for before in lines[:index]):
+                lines = lines[index + 1 :]
             break
     kept, _ = furniture.strip_furniture(lines)
     return "\n".join(kept) or None
 
 
 def _body_lines(body: etree._Element) -> list[str]:
-    """Lines of trafilatura's output tree, leaving out lines that are mostly link text
-    (headline lists, navigation) and lines with no letters (bullets, separators)."""
-    lines: list[str] = []
-    for block in _blocks(body):
-        for text, link_chars in _rendered_lines(block):
-            line = " ".join(text.split())
-            chars = _alnum(line)
-            if chars and link_chars / chars <= 0.6:
-                lines.append(line)
+    """Lines of trafilatura's output tree without runs of link lines (headline lists,
+    navigation) and lines with no letters (bullets, separators). A lone linked line between
+    prose lines stays: it is a linked headline, an e-mail address or a source."""
+    rendered = [
+        (line, link_chars / chars > 0.6)
+        for block in _blocks(body)
+        for text, link_chars in _rendered_lines(block)
+        if (chars := _alnum(line := " ".join(text.split())))
+    ]
+    lines = []
+    for index, (line, linky) in enumerate(rendered):
+        neighbours = rendered[max(index - 1, 0) : index] + rendered[index + 1 : index + 2]
+        if not (linky and any(other for _, other in neighbours)):
+            lines.append(line)
     return lines
 
 

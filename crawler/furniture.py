@@ -58,5 +58,6 @@ def strip_furniture(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _only_short_lines_after(lines: list[str], index: int) -> bool:
-    rest = lines[index + 1 :]
-    return all(len(line) <= 80 or classify(line) for line in rest)
+    """Whether what follows a related-articles header looks like a list of headlines."""
+    rest = [line for line in lines[index + 1 :] if not classify(line)]
+    return all(len(line) <= 160 for line in rest)

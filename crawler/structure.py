@@ -115,7 +115,7 @@ def _flush(parent: HtmlElement, p: HtmlElement) -> None:
 
 def drop_captions(tree: HtmlElement) -> int:
     """Remove picture captions: ``<figcaption>``, caption-classed elements, and the short
-    unpunctuated line right after an image. Captions are not article prose; leaving them in
+    centred line right after an image. Captions are not article prose; leaving them in
     glues "线下数字人民币支付场景" onto the paragraph before it."""
     doomed: list[HtmlElement] = list(tree.iter("figcaption"))
     for el in tree.xpath("//*[@class or @id]"):
@@ -131,7 +131,12 @@ def drop_captions(tree: HtmlElement) -> int:
         if holder is None:
             continue
         nxt = holder.getnext()
-        if nxt is not None and _is_caption_text(nxt.text_content()) and not nxt.xpath(".//img"):
+        if (
+            nxt is not None
+            and _is_centered(nxt)
+            and _is_caption_text(nxt.text_content())
+            and not nxt.xpath(".//img")
+        ):
             doomed.append(nxt)
         elif holder is not img and _is_caption_text(holder.text_content()):
             doomed.append(holder)
@@ -157,6 +162,17 @@ def _image_holder(img: HtmlElement) -> HtmlElement | None:
     ):
         return parent
     return el
+
+
+def _is_centered(el: HtmlElement) -> bool:
+    """Old portals centre the caption line under a centred picture; prose is not centred."""
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return (
+        el.tag == "center"
+        or (el.get("align") or "").lower() == "center"
+        or "text-align:center" in style
+        or "center" in (el.get("class") or "").lower()
+    )
 
 
 def _is_caption_text(text: str) -> bool:

@@ -3,6 +3,7 @@ subprocesses whose JSON Lines, stats and rejects the tests read."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -43,6 +45,17 @@ def serve(root: Path, access_log: Path | None = None) -> Iterator[str]:
         proc.wait(timeout=10)
         if proc.stdout:
             proc.stdout.close()
+
+
+def load_bench(name: str) -> ModuleType:
+    """A script of bench/ (a folder of scripts, not a package) as a module. It must be in
+    sys.modules while it runs, or its dataclasses cannot resolve their annotations."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "quality.py"
+from tests.conftest import load_bench
 
-
-def _load() -> ModuleType:
-    # bench/ is a folder of scripts, not a package. The module must be in sys.modules while it
-    # runs, or its dataclasses cannot resolve their (postponed) annotations.
-    spec = importlib.util.spec_from_file_location("bench_quality", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-quality = _load()
+quality = load_bench("quality")
 
 
 def test_cjk_is_one_token_per_character_and_words_elsewhere() -> None:
