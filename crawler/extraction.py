@@ -23,6 +23,7 @@ from trafilatura.utils import load_html
 
 from crawler import discovery, furniture, metadata, structure
 from crawler.sites import SiteConfig
+from crawler.templates import SiteKnowledge
 
 EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
 
@@ -57,8 +58,10 @@ def extract_page(
     url: str | None,
     site: SiteConfig | None = None,
     date_hint: metadata.FoundDate | None = None,
+    knowledge: SiteKnowledge | None = None,
 ) -> Extraction:
-    """Extract one page. ``date_hint`` is the sitemap/feed date seen before fetching."""
+    """Extract one page. ``date_hint`` is the sitemap/feed date seen before fetching;
+    ``knowledge`` what the crawl has learned of the site's template so far."""
     tree = load_html(html)
     if tree is None:
         return Extraction(is_article=False, verdict="unparsable")
@@ -78,7 +81,7 @@ def extract_page(
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld)
 
     lines = _main_lines(tree, url, site)
-    text = _finish(lines, {h for h in (h1, title) if h})
+    text = _finish(lines, {h for h in (h1, title) if h}, knowledge)
     warnings: list[str] = []
     language, overruled = metadata.detect_language(text or "", declared)
     if overruled:
@@ -150,8 +153,11 @@ def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> 
     return _body_lines(doc.body)
 
 
-def _finish(lines: list[str], headlines: set[str]) -> str | None:
-    """Article text: without the headline repeated on top and without furniture lines."""
+def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | None) -> str | None:
+    """Article text: without the headline repeated on top, the site's template lines and
+    furniture lines."""
+    if knowledge is not None:
+        lines = [line for line in lines if not knowledge.is_boilerplate(line)]
     # The headline marks where the article starts: short lines before it are navigation.
     for index, line in enumerate(lines[:6]):
         if line in headlines:
@@ -239,11 +245,11 @@ def _split_lines(text: str) -> list[str]:
 
 
 def _alnum(text: str) -> int:
-    return sum(1 for ch in text if ch.isalnum())
+    return sum(map(str.isalnum, text))
 
 
 def _chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return len("".join(text.split()))
 
 
 def _is_prose(line: str) -> bool:

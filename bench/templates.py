@@ -1,0 +1,88 @@
+"""Measures site-level template learning on the corpus pages whose site has other pages there.
+
+For each such page, the knowledge is learned from the *other* pages of its host only (leave one
+out), as a crawl learns from the articles it saw before; the page is then extracted without and
+with that knowledge and scored as in bench/quality.py. Few hosts have several pages in the
+corpus, so this covers a minority of it; the count is printed.
+
+    python bench/templates.py [CORPUS] [--min-pages N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import quality
+
+from crawler.cleaning import clean_text
+from crawler.encoding import decode_html
+from crawler.extraction import extract_page
+from crawler.templates import SiteKnowledge, line_key
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=quality.DEFAULT_CORPUS)
+    parser.add_argument("--min-pages", type=int, default=1, help="other pages sharing a line")
+    args = parser.parse_args()
+    pages = quality.load_pages(args.corpus.resolve()) if args.corpus.is_dir() else []
+    by_host: dict[str, list[quality.Page]] = defaultdict(list)
+    for page in pages:
+        if page.url:
+            by_host[urlsplit(page.url).hostname or ""].append(page)
+    groups = {h: ps for h, ps in by_host.items() if len(ps) > args.min_pages}
+    if not groups:
+        print(f"no host with more than {args.min_pages} pages under {args.corpus}")
+        return 0
+    html = {
+        p.id: decode_html(Path(p.path).read_bytes(), p.content_type).text
+        for ps in groups.values()
+        for p in ps
+    }
+    plain = {pid: clean_text(extract_page(text, None).text or "") for pid, text in html.items()}
+    tokens: dict[str, list[quality.TokenCounts]] = {"without": [], "with": []}
+    snippets: dict[str, list[quality.SnippetCounts]] = {"without": [], "with": []}
+    for members in groups.values():
+        keys = {p.id: {line_key(line) for line in plain[p.id].splitlines()} for p in members}
+        shared = Counter(k for ks in keys.values() for k in ks)
+        for page in members:
+            # Lines on at least min_pages *other* pages of the host.
+            learned = frozenset(
+                k for k, n in shared.items() if n - (k in keys[page.id]) >= args.min_pages
+            )
+            text = clean_text(
+                extract_page(html[page.id], page.url, knowledge=SiteKnowledge(learned)).text or ""
+            )
+            for label, got in (("without", plain[page.id]), ("with", text)):
+                if page.body is not None:
+                    tokens[label].append(quality.token_counts(got, page.body))
+                if page.with_ is not None:
+                    snippets[label].append(
+                        quality.snippet_counts(got, page.with_, page.without or ())
+                    )
+    print(f"{sum(len(ps) for ps in groups.values())} pages on {len(groups)} hosts")
+    for label in ("without", "with"):
+        line = f"{label:>7} template knowledge:"
+        if tokens[label]:
+            figures = quality.fulltext_figures(tokens[label])
+            line += f"  full text ({len(tokens[label])}) " + " ".join(
+                f"{k}={v:.3f}" for k, v in figures.items()
+            )
+        if snippets[label]:
+            figures = quality.snippet_figures(snippets[label])
+            line += f"  snippets ({len(snippets[label])}) " + " ".join(
+                f"{k}={v:.3f}" for k, v in figures.items()
+            )
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Template learning: lines shared by enough distinct articles of a site become boilerplate,
+and extraction drops them on later pages of that site only."""
+
+from crawler.extraction import extract_page
+from crawler.templates import SiteKnowledge, TemplateLearner
+
+FOOTER = "The Daily Example is an independent newspaper, founded in 1901 in the harbour city."
+
+
+def article(n: int) -> list[str]:
+    return [f"Story {n} opens with its own first paragraph, number {n}.", FOOTER]
+
+
+def test_line_becomes_boilerplate_after_min_pages_distinct_articles():
+    learner = TemplateLearner(min_pages=3)
+    for n in range(2):
+        learner.observe("daily", article(n))
+    assert not learner.knowledge("daily").is_boilerplate(FOOTER)
+    learner.observe("daily", article(2))
+    knowledge = learner.knowledge("daily")
+    assert knowledge.is_boilerplate(FOOTER)
+    assert knowledge.is_boilerplate(
+        "  the daily example is an independent  newspaper, founded in 1901 in the harbour city."
+    )
+    assert not knowledge.is_boilerplate(article(2)[0])
+    assert learner.knowledge("other-site") == SiteKnowledge()
+
+
+def test_the_same_article_under_many_urls_counts_once():
+    learner = TemplateLearner(min_pages=3)
+    for _ in range(5):
+        learner.observe("daily", article(7))
+    assert not learner.knowledge("daily").is_boilerplate(FOOTER)
+
+
+def test_memory_is_bounded():
+    learner = TemplateLearner(min_pages=2, max_lines=50)
+    for n in range(100):
+        learner.observe("daily", [f"unique line {n}", FOOTER])
+    assert learner.knowledge("daily").is_boilerplate(FOOTER)
+    assert len(learner._sites["daily"].lines) <= 51
+
+
+def test_extraction_drops_learned_lines():
+    paragraphs = [
+        "The harbour authority opened the new ferry terminal on Monday after three years of work.",
+        "Officials expect the terminal to handle two million passengers a year by 2030.",
+        "Local businesses welcomed the project, which brought new jobs to the eastern districts.",
+        FOOTER,
+    ]
+    html = (
+        "<html><body><article><h1>Ferry terminal opens</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article></body></html>"
+    )
+    plain = extract_page(html, "https://daily.example/2022/05/01/ferry-terminal-opens").text
+    assert plain is not None and FOOTER in plain
+    learner = TemplateLearner(min_pages=1)
+    learner.observe("daily", [FOOTER])
+    learned = extract_page(
+        html,
+        "https://daily.example/2022/05/01/ferry-terminal-opens",
+        knowledge=learner.knowledge("daily"),
+    ).text
+    assert learned is not None and FOOTER not in learned
+    assert paragraphs[0] in learned
