@@ -81,19 +81,23 @@ def extract_page(
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld)
 
     lines = _main_lines(tree, url, site)
+    # Without a headline to anchor on, the dateline is at the top of the body.
+    header = header or " ".join(lines[:3])[:300]
     text = _finish(lines, {h for h in (h1, title) if h}, knowledge)
     warnings: list[str] = []
     language, overruled = metadata.detect_language(text or "", declared)
     if overruled:
         warnings.append("language_mismatch")
 
-    date = metadata.find_published(tree, url, jsonld, header, None, tz)
+    date = metadata.find_published(tree, url, jsonld, header, tz)
     if date is None and meta.date:
         date = metadata.FoundDate(meta.date, meta.date, "html")
     if date is None:
         date = date_hint
     if date is None:
         warnings.append("no_date")
+    elif date_hint and date is not date_hint and metadata.days_apart(date, date_hint) > 2:
+        warnings.append(f"date_disagrees_with_{date_hint.source}")
     signals = discovery.PageSignals(
         og_type=og_type,
         jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),

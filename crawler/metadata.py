@@ -229,11 +229,10 @@ def find_published(
     url: str | None,
     jsonld: JsonLd,
     header_text: str,
-    hint: FoundDate | None = None,
     tz: str | None = None,
 ) -> FoundDate | None:
-    """The publication date, by decreasing reliability: JSON-LD, meta, the page's dateline,
-    ``<time>``, the URL, then the sitemap/feed date the crawl saw before fetching."""
+    """The publication date the page states, by decreasing reliability: JSON-LD, meta, the
+    dateline under the headline, ``<time>``, the URL."""
     candidates: list[tuple[str, str | None]] = [
         ("jsonld", jsonld.date_published),
         ("meta", meta_content(tree, *_META_PUBLISHED)),
@@ -254,7 +253,7 @@ def find_published(
         iso = _match_to_iso(match, None)
         if iso:
             return FoundDate(iso, match.group(0).strip("/"), "url")
-    return hint
+    return None
 
 
 def _dateline(text: str) -> re.Match[str] | None:
@@ -263,6 +262,12 @@ def _dateline(text: str) -> re.Match[str] | None:
         if match.group("H") is not None:
             return match
     return None
+
+
+def days_apart(a: FoundDate, b: FoundDate) -> int:
+    """Whole days between the calendar dates of two found dates (times and zones ignored)."""
+    day_a, day_b = (datetime.fromisoformat(d.iso[:10]).date() for d in (a, b))
+    return abs((day_a - day_b).days)
 
 
 def find_modified(tree: HtmlElement, jsonld: JsonLd, tz: str | None) -> str | None:

@@ -1,0 +1,103 @@
+"""extract_page on hand-made pages: site hints, date fallbacks and cross-checks, structure."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extraction import extract_page
+from crawler.metadata import FoundDate
+from crawler.sites import SiteConfig
+
+PROSE = [
+    "The regional council approved a plan on Tuesday to rebuild the old harbour bridge by 2026.",
+    "Engineers said the new bridge would carry trams as well as cars, bicycles and pedestrians.",
+    "Residents asked for a temporary ferry while the crossing is closed for about two years.",
+]
+URL = "https://news.example.org/2022/05/03/harbour-bridge-rebuild-approved"
+
+
+def page(body: str, head: str = "") -> str:
+    return (
+        f"<html><head><title>Bridge plan approved | Example News</title>{head}</head><body>"
+        f"<div id='nav'><a href='/'>Home</a> <a href='/world'>World</a></div>{body}"
+        "<div id='footer'><p>Example News is read in forty countries every single day.</p></div>"
+        "</body></html>"
+    )
+
+
+ARTICLE = (
+    "<article><h1>Bridge plan approved</h1>" + "".join(f"<p>{p}</p>" for p in PROSE) + "</article>"
+)
+
+
+def test_title_without_site_suffix_and_text_without_headline():
+    ext = extract_page(page(ARTICLE), URL)
+    assert ext.is_article
+    assert ext.title == "Bridge plan approved"
+    assert ext.text is not None and ext.text.split("\n") == PROSE
+
+
+def test_sitemap_date_is_the_fallback_and_the_cross_check():
+    hint = FoundDate("2022-05-03T08:00:00+00:00", "2022-05-03T08:00:00Z", "sitemap")
+    undated = extract_page(
+        page(ARTICLE), "https://news.example.org/harbour-bridge-plan", date_hint=hint
+    )
+    assert undated.date == hint
+    assert "no_date" not in undated.warnings
+    dated = page(
+        ARTICLE, '<meta property="article:published_time" content="2021-01-10T09:00:00+01:00">'
+    )
+    ext = extract_page(dated, URL, date_hint=hint)
+    assert (ext.date.iso, ext.date.source) == ("2021-01-10T09:00:00+01:00", "meta")
+    assert "date_disagrees_with_sitemap" in ext.warnings
+    assert (
+        "date_disagrees_with_sitemap"
+        not in extract_page(page(ARTICLE), URL, date_hint=hint).warnings
+    )
+
+
+def test_site_body_xpath_prune_xpath_and_timezone():
+    body = (
+        "<div class='story'><p>Posted 2022-05-03 10:15</p>"
+        + "<br>".join(PROSE)
+        + "<div class='share'>Share on Twitter</div></div>"
+    )
+    site = SiteConfig(
+        name="example",
+        allowed_hosts=("news.example.org",),
+        body_xpath="//div[@class='story']",
+        prune_xpath=("//div[@class='share']",),
+        timezone="Asia/Shanghai",
+    )
+    ext = extract_page(page(body), URL, site)
+    assert ext.text is not None and ext.text.split("\n")[-3:] == PROSE
+    assert "Share on Twitter" not in ext.text
+    assert ext.date is not None and ext.date.iso == "2022-05-03T10:15:00+08:00"
+
+
+def test_br_separated_table_cell_paragraphs_and_centred_caption():
+    cell = "<br><br>".join("　　" + p for p in PROSE)
+    html = page(
+        "<table><tr><td width='150'><a href='/a'>Other story one</a><br><a href='/b'>Other story"
+        " two</a></td><td><h1>Bridge plan approved</h1>"
+        "<p align='center'><img src='/x.jpg'></p><p align='center'>The old bridge at dusk</p>"
+        f"{cell}</td></tr></table>"
+    )
+    ext = extract_page(html, URL)
+    assert ext.text is not None
+    assert [re.sub(r"^\u3000+", "", line) for line in ext.text.split("\n")] == PROSE
+    assert "The old bridge at dusk" not in ext.text
+
+
+def test_listing_page_is_not_an_article_and_gives_links_and_feeds():
+    links = "".join(
+        f"<li><a href='/2022/05/0{i}/story-number-{i}-here'>Story {i}</a></li>" for i in range(1, 8)
+    )
+    html = page(
+        f"<ul>{links}</ul>",
+        '<link rel="alternate" type="application/rss+xml" href="/rss.xml">',
+    )
+    ext = extract_page(html, "https://news.example.org/")
+    assert not ext.is_article
+    assert "https://news.example.org/2022/05/01/story-number-1-here" in ext.links
+    assert ext.feeds == ["https://news.example.org/rss.xml"]
