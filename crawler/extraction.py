@@ -10,6 +10,7 @@ against the text, clean titles and author lists).
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -21,12 +22,15 @@ from trafilatura import bare_extraction
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
-from crawler import discovery, furniture, metadata, structure
+from crawler import cleaning, discovery, furniture, metadata, structure
 from crawler.sites import SiteConfig
 from crawler.templates import SiteKnowledge
 
 EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
 
+# Inline elements of trafilatura's output format; every other element is a block.
+_INLINE = frozenset({"hi", "ref", "del", "span", "sub", "sup"})
+_PROSE_END = re.compile(r"[.!?。！？…»\"”)]$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -80,7 +84,8 @@ def extract_page(
     og_type = (metadata.meta_content(tree, "og:type") or "").lower() or None
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld)
 
-    lines = _main_lines(tree, url, site)
+    captions = structure.caption_texts(tree)
+    lines = [line for line in _main_lines(tree, url, site) if line not in captions]
     # Without a headline to anchor on, the dateline is at the top of the body.
     header = header or " ".join(lines[:3])[:300]
     text = _finish(lines, {h for h in (h1, title) if h}, knowledge)
@@ -134,7 +139,6 @@ def extract_page(
 
 def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> list[str]:
     """The lines of the main content, before furniture removal."""
-    structure.drop_captions(tree)
     structure.split_br_paragraphs(tree)
     if site and site.body_xpath:
         found = tree.xpath(site.body_xpath)
@@ -175,13 +179,14 @@ def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | No
 def _body_lines(body: etree._Element) -> list[str]:
     """Lines of trafilatura's output tree without runs of link lines (headline lists,
     navigation) and lines with no letters (bullets, separators). A lone linked line between
-    prose lines stays: it is a linked headline, an e-mail address or a source."""
-    rendered = [
-        (line, link_chars / chars > 0.6)
-        for block in _blocks(body)
-        for text, link_chars in _rendered_lines(block)
-        if (chars := _alnum(line := " ".join(text.split())))
-    ]
+    prose lines stays (a linked headline, an e-mail address, a source), and so does a linked
+    line that is itself a finished sentence of prose."""
+    rendered = []
+    for text, link_chars in _rendered_lines(body):
+        line = cleaning.clean_line(html.unescape(text) if "&" in text else text)
+        if chars := _alnum(line):
+            prose = _is_prose(line) and _PROSE_END.search(line) is not None
+            rendered.append((line, link_chars / chars > 0.6 and not prose))
     lines = []
     for index, (line, linky) in enumerate(rendered):
         neighbours = rendered[max(index - 1, 0) : index] + rendered[index + 1 : index + 2]
@@ -190,11 +195,19 @@ def _body_lines(body: etree._Element) -> list[str]:
     return lines
 
 
-def _rendered_lines(block: etree._Element) -> list[tuple[str, int]]:
-    """(text, characters inside links) per line of a block; ``<lb/>`` ends a line."""
+def _rendered_lines(body: etree._Element) -> list[tuple[str, int]]:
+    """(text, letters inside links) per line of trafilatura's output: every block element
+    and every ``<lb/>`` ends a line; loose text between blocks is a line of its own."""
     lines: list[tuple[str, int]] = []
     parts: list[str] = []
     linked = 0
+
+    def flush() -> None:
+        nonlocal parts, linked
+        text = "".join(parts)
+        if text.strip():
+            lines.append((text, linked))
+        parts, linked = [], 0
 
     def add(text: str | None, in_link: bool) -> None:
         nonlocal linked
@@ -204,32 +217,22 @@ def _rendered_lines(block: etree._Element) -> list[tuple[str, int]]:
                 linked += _alnum(text)
 
     def walk(el: etree._Element, in_link: bool) -> None:
-        nonlocal parts, linked
         if el.tag == "lb":
-            lines.append(("".join(parts), linked))
-            parts, linked = [], 0
-        else:
-            add(el.text, in_link or el.tag == "ref")
-            for child in el:
-                walk(child, in_link or el.tag == "ref")
-                add(child.tail, in_link or el.tag == "ref")
+            flush()
+            return
+        inline = el.tag in _INLINE
+        if not inline:
+            flush()
+        in_link = in_link or el.tag == "ref"
+        add(el.text, in_link)
+        for child in el:
+            walk(child, in_link)
+            add(child.tail, in_link)
+        if not inline:
+            flush()
 
-    walk(block, False)
-    lines.append(("".join(parts), linked))
-    return [(text, n) for text, n in lines if text.strip()]
-
-
-def _blocks(el: etree._Element) -> list[etree._Element]:
-    """Paragraph-level elements: list items and table cells count one each."""
-    out: list[etree._Element] = []
-    for child in el:
-        if child.tag in ("list", "table", "row", "quote", "div") or (
-            child.tag in ("item", "cell") and any(c.tag in ("p", "list", "table") for c in child)
-        ):
-            out.extend(_blocks(child))
-        elif child.tag not in ("graphic",):
-            out.append(child)
-    return out
+    walk(body, False)
+    return lines
 
 
 def _element_lines(el: HtmlElement) -> list[str]:

@@ -1,5 +1,6 @@
-"""Tree surgery before main-content extraction: make old layouts look like paragraphs and take
-picture captions out, so that extraction sees prose as prose."""
+"""Page structure that main-content extraction misreads: old layouts whose paragraphs are
+``<br>`` runs (rewritten as paragraphs before extraction) and picture captions (found here,
+removed from the extracted lines)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ _CAPTION_ATTR = re.compile(
     r"(?i)(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
     r"photo-?(text|desc|caption)|figure-?text|image-?credit)"
 )
+# More image-caption pairs than this make a photo essay, whose captions are its text.
+_PHOTO_ESSAY = 5
 _CJK_SENTENCE_END = re.compile(r"[。！？]\W{0,2}$")
 _TWO_SENTENCES = re.compile(r"[.!?。！？]\s*\S.*[.!?。！？]")
 
@@ -113,19 +116,22 @@ def _flush(parent: HtmlElement, p: HtmlElement) -> None:
         parent.append(p)
 
 
-def drop_captions(tree: HtmlElement) -> int:
-    """Remove picture captions: ``<figcaption>``, caption-classed elements, and the short
-    centred line right after an image. Captions are not article prose; leaving them in
-    glues "线下数字人民币支付场景" onto the paragraph before it."""
-    doomed: list[HtmlElement] = list(tree.iter("figcaption"))
+def caption_texts(tree: HtmlElement) -> frozenset[str]:
+    """Texts of picture captions: ``<figcaption>``, caption-classed elements, and the short
+    centred line right after an image (old portals).
+
+    Captions are not article prose: left in, "线下数字人民币支付场景" ends up glued to the
+    paragraph before it. They are removed from the extracted lines, not from the tree, so
+    that the extractor's choice of container does not change. A page with many image-line
+    pairs is a photo essay whose lines are the article, so that rule then stands down.
+    """
+    found = [el.text_content() for el in tree.iter("figcaption")]
     for el in tree.xpath("//*[@class or @id]"):
         if el.tag in ("body", "html", "article", "main"):
             continue
-        if (
-            _CAPTION_ATTR.search(f"{el.get('class', '')} {el.get('id', '')}")
-            and len(el.text_content().strip()) <= 200
-        ):
-            doomed.append(el)
+        if _CAPTION_ATTR.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            found.append(el.text_content())
+    after_image = []
     for img in tree.iter("img"):
         holder = _image_holder(img)
         if holder is None:
@@ -137,16 +143,12 @@ def drop_captions(tree: HtmlElement) -> int:
             and _is_caption_text(nxt.text_content())
             and not nxt.xpath(".//img")
         ):
-            doomed.append(nxt)
+            after_image.append(nxt.text_content())
         elif holder is not img and _is_caption_text(holder.text_content()):
-            doomed.append(holder)
-    removed = 0
-    for el in doomed:
-        parent = el.getparent()
-        if parent is not None:
-            el.drop_tree()
-            removed += 1
-    return removed
+            after_image.append(holder.text_content())
+    if len(after_image) <= _PHOTO_ESSAY:
+        found.extend(after_image)
+    return frozenset(line for text in found if len(line := " ".join(text.split())) <= 200)
 
 
 def _image_holder(img: HtmlElement) -> HtmlElement | None:
