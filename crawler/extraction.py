@@ -19,7 +19,6 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
 from crawler import cleaning, discovery, furniture, metadata, structure
@@ -72,7 +71,7 @@ def extract_page(
     base = _base_url(tree, url)
     tz = site.timezone if site else None
     jsonld = metadata.read_jsonld(tree)
-    meta = extract_metadata(tree, url, None, False, None)
+    meta = metadata.trafilatura_fields(tree)
     h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(tree, "og:title")
     site_names = [n for n in (metadata.meta_content(tree, "og:site_name"), meta.sitename) if n]
     if site:
@@ -95,10 +94,8 @@ def extract_page(
         warnings.append("language_mismatch")
 
     date = metadata.find_published(tree, url, jsonld, header, tz)
-    if date is None and meta.date:
-        date = metadata.FoundDate(meta.date, meta.date, "html")
     if date is None:
-        date = date_hint
+        date = metadata.htmldate_date(tree, url) or date_hint
     if date is None:
         warnings.append("no_date")
     elif date_hint and date is not date_hint and metadata.days_apart(date, date_hint) > 2:

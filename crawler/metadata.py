@@ -18,7 +18,17 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_catstags,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+)
+from trafilatura.settings import Document, set_date_params
 
 ARTICLE_TYPES = frozenset(
     {
@@ -136,6 +146,25 @@ def meta_content(tree: HtmlElement, *keys: str) -> str | None:
         if key in metas:
             return metas[key]
     return None
+
+
+def trafilatura_fields(tree: HtmlElement) -> Document:
+    """trafilatura's metadata without its date search: the same steps as its
+    ``extract_metadata``, but htmldate (a fifth of the extraction time) runs only when the
+    page's own date markers fail (``htmldate_date``)."""
+    fields = extract_meta_json(tree, examine_meta(tree))
+    fields.title = fields.title or extract_title(tree)
+    fields.author = fields.author or extract_author(tree)
+    fields.sitename = fields.sitename or extract_sitename(tree)
+    fields.categories = fields.categories or extract_catstags("category", tree)
+    fields.tags = fields.tags or extract_catstags("tag", tree)
+    return fields
+
+
+def htmldate_date(tree: HtmlElement, url: str | None) -> FoundDate | None:
+    """htmldate's reading of the page, as a last resort before sitemap/feed dates."""
+    found = find_date(tree, url=url, **set_date_params(False))
+    return FoundDate(found, found, "html") if found else None
 
 
 # --- dates -----------------------------------------------------------------------------------
