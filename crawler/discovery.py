@@ -201,7 +201,7 @@ def article_verdict(
         score += 1
     elif kind == "listing":
         score -= 2
-    if signals.long_paragraphs >= 3:
+    if signals.long_paragraphs >= 2:
         score += 1
     if signals.long_paragraphs >= 5 or signals.text_chars >= 1500:
         score += 1
@@ -219,3 +219,48 @@ def expects_article(url: str, site: SiteConfig, via: str) -> bool:
         return True
     says = site.is_article_url(url)
     return says if says is not None else url_kind(url) == "article"
+
+
+# --- hostile input ------------------------------------------------------------------------------
+
+# Query parameters that carry a session, not a page: each visit mints a new one, so a site that
+# puts them in links is an endless supply of "new" URLs for the same pages.
+_SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid",
+     "cftoken", "zenid", "oscsid"}
+)  # fmt: skip
+_PATH_SESSION = re.compile(r"(?i);(jsessionid|phpsessid|sid|sessionid)=[^/?#]*")
+
+
+def strip_session_ids(url: str) -> str:
+    """``url`` without session IDs (``?sid=…``, ``;jsessionid=…``), so the duplicate filter sees
+    the same page as the same URL."""
+    parts = urlsplit(url)
+    path = _PATH_SESSION.sub("", parts.path)
+    query = parts.query
+    if query:
+        pairs = [p for p in query.split("&") if p.split("=", 1)[0].lower() not in _SESSION_PARAMS]
+        query = "&".join(pairs)
+    if (path, query) == (parts.path, parts.query):
+        return url
+    return parts._replace(path=path, query=query).geturl()
+
+
+_ENTITY_DECLARATION = re.compile(rb"(?is)<!DOCTYPE[^>\[]*\[.*?<!ENTITY")
+
+
+def declares_entities(body: bytes) -> bool:
+    """Whether an XML document declares entities in its DOCTYPE. Sitemaps and feeds never need
+    any; one that does is an entity-expansion ("billion laughs") or external-entity attack."""
+    return bool(_ENTITY_DECLARATION.search(body[:65536]))
+
+
+_HREF_SCHEME = re.compile(r"""(?i)<a\b[^>]*?\bhref\s*=\s*["']?\s*([a-z][a-z0-9+.-]*):""")
+_NAMED_SCHEMES = frozenset({"javascript", "mailto", "data", "file", "tel", "ftp", "sms"})
+
+
+def refused_link_schemes(html: str) -> list[str]:
+    """The schemes of a page's links that are never fetched (anything but http and https);
+    unusual ones as "other", so a hostile page cannot invent stats keys."""
+    schemes = (m.group(1).lower() for m in _HREF_SCHEME.finditer(html))
+    return [s if s in _NAMED_SCHEMES else "other" for s in schemes if s not in ("http", "https")]

@@ -15,6 +15,7 @@ from typing import IO, Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
@@ -32,9 +33,12 @@ class RejectItem(DropItem):
 
 
 class RejectsFile:
-    def __init__(self, path_template: str, stats: StatsCollector) -> None:
+    def __init__(
+        self, path_template: str, stats: StatsCollector, signal_manager: SignalManager
+    ) -> None:
         self.path_template = path_template
         self.stats = stats
+        self.signals = signal_manager
         self.path: Path | None = None
         self._file: IO[str] | None = None
 
@@ -43,7 +47,7 @@ class RejectsFile:
         template = crawler.settings.get("NEWS_REJECTS")
         if not template:
             raise NotConfigured("NEWS_REJECTS is empty")
-        ext = cls(template, crawler.stats)
+        ext = cls(template, crawler.stats, crawler.signals)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
@@ -62,7 +66,9 @@ class RejectsFile:
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException) -> None:
         if isinstance(exception, RejectItem):
-            self.page_rejected(
+            # As a signal, so that whoever lists rejected URLs (the stats file) hears of it too.
+            self.signals.send_catch_log(
+                news_signals.page_rejected,
                 url=getattr(item, "url", None),
                 reason=exception.reason,
                 detail=exception.detail,

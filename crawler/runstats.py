@@ -1,7 +1,11 @@
 """Writes the crawl stats as JSON when the crawl ends, next to the output, so a scheduler or a
 test can read what happened (articles, skips and rejects by reason) without parsing logs.
 
-Settings: ``NEWS_STATS_FILE``, ``FEEDS``.
+Besides the counters, ``newscrawl/bad_urls`` maps each reason a URL yielded nothing (the
+``page_failed`` reasons, and ``rejected/<reason>``) to those URLs, the first
+``NEWS_BAD_URLS_MAX`` of each: the counters say how many, the lists say which.
+
+Settings: ``NEWS_STATS_FILE``, ``FEEDS``, ``NEWS_BAD_URLS_MAX``.
 """
 
 from __future__ import annotations
@@ -17,21 +21,43 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler import signals as news_signals
+
 logger = logging.getLogger(__name__)
 
 
 class StatsFile:
-    def __init__(self, path: str, stats: StatsCollector) -> None:
+    def __init__(self, path: str, stats: StatsCollector, max_urls: int = 1000) -> None:
         self.path = path
         self.stats = stats
+        self.max_urls = max_urls
+        # Kept here, not in the stats collector, so Scrapy's stats dump in the log stays short.
+        self.bad_urls: dict[str, list[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsFile:
-        ext = cls(crawler.settings.get("NEWS_STATS_FILE") or _beside_feed(crawler), crawler.stats)
+        ext = cls(
+            crawler.settings.get("NEWS_STATS_FILE") or _beside_feed(crawler),
+            crawler.stats,
+            crawler.settings.getint("NEWS_BAD_URLS_MAX"),
+        )
         # After the stats collector has its finish_reason and finish_time.
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.page_failed, signal=news_signals.page_failed)
+        crawler.signals.connect(ext.page_rejected, signal=news_signals.page_rejected)
         return ext
+
+    def page_failed(self, url: str | None, reason: str) -> None:
+        self._note(reason, url)
+
+    def page_rejected(self, url: str | None, reason: str) -> None:
+        self._note(f"rejected/{reason}", url)
+
+    def _note(self, reason: str, url: str | None) -> None:
+        urls = self.bad_urls.setdefault(reason, [])
+        if url and len(urls) < self.max_urls:
+            urls.append(url)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._spider_name = spider.name
@@ -43,6 +69,7 @@ class StatsFile:
         path = Path(self.path % {"name": name, "time": stamp})
         data: dict[str, Any] = {"finish_reason": getattr(self, "_reason", None)}
         data.update(self.stats.get_stats())
+        data["newscrawl/bad_urls"] = self.bad_urls
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), "utf-8")
         logger.info("Crawl stats written to %(path)s", {"path": path})

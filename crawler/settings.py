@@ -25,8 +25,20 @@ NEWS_MIN_TEXT_CHARS = 200
 NEWS_PROBE_COMMON_PATHS = True
 # How many links away from a seed page listing pages are followed (0: only the seeds).
 NEWS_LINK_DEPTH = 3
+# A text line found on this many distinct articles of a site is learned as the site's template
+# and dropped from its later articles (0: no template learning).
+NEWS_TEMPLATE_MIN_PAGES = 4
 # Most sitemap entries read from one sitemap file (the rest are ignored and counted).
 NEWS_SITEMAP_MAX_ENTRIES = 50_000
+# Most pages fetched from one site in one crawl (a site's max_pages overrides it; 0: no limit):
+# the bound on crawler traps that link depth and URL patterns miss.
+NEWS_MAX_PAGES_PER_SITE = 20_000
+# Longest robots.txt Crawl-delay obeyed, in seconds; a longer one is capped to it.
+NEWS_CRAWL_DELAY_MAX = 30.0
+# Longest Retry-After (429/503) waited for before a retry; a longer one fails the page.
+NEWS_RETRY_AFTER_MAX = 120.0
+# URLs listed per reason under newscrawl/bad_urls in the stats file (the counters count all).
+NEWS_BAD_URLS_MAX = 1000
 
 # --- politeness: one portal is one host; be a guest it does not notice ---------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWS_CONTACT_URL})"
@@ -43,6 +55,9 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 2
+# A page given up on is counted under newscrawl/failed/<reason>; on the open web that is
+# routine, not an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # Depth is counted by the spider in link hops from a seed page (NEWS_LINK_DEPTH): sitemap and feed
 # entries are articles however many index files led to them.
 DEPTH_LIMIT = 0
@@ -54,6 +69,17 @@ MEMUSAGE_WARNING_MB = 1024
 # Items are cheap to process; a high value only makes the engine juggle more at once
 # (scrapy#5182).
 CONCURRENT_ITEMS = 16
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before RobotsTxtMiddleware (100): a page over budget costs no robots.txt lookup.
+    "crawler.middlewares.budget.PageBudgetMiddleware": 60,
+    # After RobotsTxtMiddleware: the host's robots.txt is parsed by then.
+    "crawler.middlewares.robots.CrawlDelayMiddleware": 110,
+    # Responses pass middlewares from the highest number down: these see a response before
+    # RetryMiddleware (550) and RedirectMiddleware (600) do.
+    "crawler.middlewares.retryafter.RetryAfterMiddleware": 560,
+    "crawler.middlewares.redirects.RedirectGuardMiddleware": 610,
+}
 
 # --- pipeline: clean -> validate -> dedup -> feed export ------------------------------------------
 ITEM_PIPELINES = {

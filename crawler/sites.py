@@ -42,6 +42,7 @@ class SiteConfig:
     drop_phrases: tuple[str, ...] = ()
     timezone: str | None = None
     language: str | None = None
+    max_pages: int | None = None  # page budget of one crawl; None: NEWS_MAX_PAGES_PER_SITE
 
     def allows(self, url: str) -> bool:
         """Whether ``url`` is http(s) on one of the site's hosts (subdomains included)."""
@@ -79,6 +80,7 @@ _KEYS = {
     "drop_phrases",
     "timezone",
     "language",
+    "max_pages",
 }
 
 
@@ -152,6 +154,12 @@ def _parse_site(name: str, raw: Any, path: str | Path) -> SiteConfig:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise SitesFileError(f"{where}: unknown timezone {timezone!r}") from exc
+    max_pages = raw.get("max_pages")
+    # bool is an int to Python; `max_pages = true` is still a mistake.
+    if max_pages is not None and (
+        not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1
+    ):
+        raise SitesFileError(f"{where}: max_pages must be a positive integer")
     return SiteConfig(
         name=name,
         start_urls=tuple(start_urls),
@@ -166,6 +174,7 @@ def _parse_site(name: str, raw: Any, path: str | Path) -> SiteConfig:
         drop_phrases=tuple(_strings(raw, "drop_phrases", where)),
         timezone=timezone,
         language=raw.get("language"),
+        max_pages=max_pages,
     )
 
 

@@ -23,13 +23,18 @@ class DedupPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        for kind, key, seen in (
-            ("same_url", item.id, self.seen_ids),
-            ("same_text", item.text_hash, self.seen_texts),
-        ):
-            if key in seen:
-                self.stats.inc_value(f"newscrawl/duplicates/{kind}")
-                raise DropItem(f"duplicate ({kind}) of an earlier record: {item.url}", "INFO")
+        kind = (
+            "same_url"
+            if item.id in self.seen_ids
+            else "same_text"
+            if item.text_hash in self.seen_texts
+            else None
+        )
+        # Both keys are remembered even for a dropped record, so that which kind a duplicate
+        # is called does not depend on the order the copies arrive in.
         self.seen_ids.add(item.id or "")
         self.seen_texts.add(item.text_hash or "")
+        if kind:
+            self.stats.inc_value(f"newscrawl/duplicates/{kind}")
+            raise DropItem(f"duplicate ({kind}) of an earlier record: {item.url}", "INFO")
         return item

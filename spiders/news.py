@@ -5,8 +5,15 @@ Arguments (``-a``): ``start_urls`` (comma-separated; stay on their hosts), ``sit
 sites file), ``site`` (one site of it, or of the bundled sites file). Without any, it crawls
 the bundled demo portal, served on 127.0.0.1 for the length of the crawl.
 
+Every request has an errback: a page that yields nothing is counted under a named reason
+(``newscrawl/failed/<reason>``, ``newscrawl/discovery/<reason>``, or a reject), and listed in the
+stats file, never only logged.
+
 Settings: ``NEWS_SITES_FILE``, ``NEWS_PROBE_COMMON_PATHS``, ``NEWS_SITEMAP_MAX_ENTRIES``,
-``NEWS_LINK_DEPTH`` (how many links away from a seed listing pages are followed).
+``NEWS_LINK_DEPTH`` (how many links away from a seed listing pages are followed),
+``NEWS_TEMPLATE_MIN_PAGES`` (articles of a site a line must recur on to be learned as template),
+``NEWS_CONTACT_URL`` (named in the User-Agent unless ``USER_AGENT`` is set), ``DOWNLOAD_MAXSIZE``
+(also bounds a gzipped sitemap once unpacked).
 """
 
 from __future__ import annotations
@@ -22,15 +29,18 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler import discovery, metadata
-from crawler.encoding import decode_html
+from crawler import __version__, discovery, faults, metadata
+from crawler.encoding import Decoded, decode_html
 from crawler.extraction import extract_page
 from crawler.records import build_item
-from crawler.signals import page_rejected
+from crawler.signals import page_failed, page_rejected
 from crawler.sites import SiteConfig, select_sites, site_for_urls
+from crawler.templates import TemplateLearner
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +60,25 @@ class NewsSpider(scrapy.Spider):
         self.sites: dict[str, SiteConfig] = _choose_sites(start_urls, sites or sites_file, site)
         self.demo_server: Any = None
         self.allowed_domains = sorted({h for s in self.sites.values() for h in s.allowed_hosts})
+        # Sitemap URLs requested so far: an index that lists one again is a loop.
+        self.sitemaps_seen: set[str] = set()
+        self.templates = TemplateLearner(min_pages=0)  # from_crawler sets the real one
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # The User-Agent names the contact URL of this crawl (``-s NEWS_CONTACT_URL=`` too);
+        # settings.py can only name the default one. A USER_AGENT given outright wins.
+        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+            contact = settings.get("NEWS_CONTACT_URL")
+            settings.set("USER_AGENT", f"newscrawl/{__version__} (+{contact})", "spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         if not (kwargs.get("start_urls") or kwargs.get("sites")):
             kwargs["sites_file"] = crawler.settings.get("NEWS_SITES_FILE")
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.templates = TemplateLearner(crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"))
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
@@ -73,11 +96,17 @@ class NewsSpider(scrapy.Spider):
         meta = {"site": site.name}
         roots = list(dict.fromkeys(_root(u) for u in site.start_urls))
         for url in site.start_urls:
-            yield Request(url, self.parse_page, meta={**meta, "via": "seed"})
+            yield self._page(url, {**meta, "via": "seed"})
         for url in site.sitemaps:
-            yield Request(url, self.parse_sitemap, meta={**meta, "via": "sitemap"}, priority=10)
+            yield self._sitemap(url, {**meta, "via": "sitemap"})
         for url in site.feeds:
-            yield Request(url, self.parse_feed, meta={**meta, "via": "feed"}, priority=10)
+            yield Request(
+                url,
+                self.parse_feed,
+                errback=self.on_discovery_error,
+                meta={**meta, "via": "feed"},
+                priority=10,
+            )
         for root in roots:
             yield Request(
                 root + "/robots.txt",
@@ -90,8 +119,26 @@ class NewsSpider(scrapy.Spider):
                 for path in discovery.COMMON_FEED_PATHS:
                     yield self._probe(root + path, self.parse_feed, meta)
 
+    def _page(self, url: str, meta: dict[str, Any], priority: int = 0) -> Request:
+        """A page request; ``meta["page"]`` puts it on the site's page budget."""
+        return Request(
+            url,
+            self.parse_page,
+            errback=self.on_page_error,
+            meta={**meta, "page": True},
+            priority=priority,
+        )
+
+    def _sitemap(self, url: str, meta: dict[str, Any]) -> Request:
+        self.sitemaps_seen.add(url)
+        return Request(
+            url, self.parse_sitemap, errback=self.on_discovery_error, meta=meta, priority=10
+        )
+
     def _probe(self, url: str, callback: Any, meta: dict[str, Any]) -> Request:
         """A guessed discovery URL: a 404 is expected and only counted."""
+        if callback == self.parse_sitemap:
+            self.sitemaps_seen.add(url)
         return Request(
             url,
             callback,
@@ -121,12 +168,15 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[Request]:
         site = self.sites[response.meta["site"]]
         found: list[str] = []
+        if response.status >= 500:
+            # Scrapy's robots.txt check then allows everything (as for a 4xx); worth knowing.
+            self._bad("discovery/robots_error", response, site, f"HTTP {response.status}")
         if response.status == 200 and isinstance(response, TextResponse):
             found = discovery.robots_sitemaps(response.text, response.url)
         meta = {"site": site.name, "via": "sitemap"}
         for url in found:
             if site.allows(url):
-                yield Request(url, self.parse_sitemap, meta=meta, priority=10)
+                yield self._sitemap(url, meta)
         if not found and response.meta.get("probe_sitemaps"):
             root = _root(response.url)
             for path in discovery.COMMON_SITEMAP_PATHS:
@@ -137,34 +187,41 @@ class NewsSpider(scrapy.Spider):
             return
         site = self.sites[response.meta["site"]]
         body = self._xml_body(response)
-        sitemap = (
-            discovery.parse_sitemap(
-                body, response.url, self.settings.getint("NEWS_SITEMAP_MAX_ENTRIES")
-            )
-            if body
-            else None
-        )
+        if body is None:
+            return
+        limit = self.settings.getint("NEWS_SITEMAP_MAX_ENTRIES")
+        sitemap = discovery.parse_sitemap(body, response.url, limit)
         if sitemap is None:
-            self._count("discovery/bad_sitemap")
+            if response.meta.get("probe"):
+                self._count("discovery/probe_missed")
+            else:
+                self._bad("discovery/bad_sitemap", response, site, "neither a urlset nor an index")
             return
         self._count("discovery/sitemaps")
+        if len(sitemap.entries) >= limit:
+            self._bad("discovery/sitemap_truncated", response, site, f"read {limit} entries")
         for entry in sitemap.entries:
             if not site.allows(entry.url):
                 self._count("discovery/offsite_entry")
-            elif sitemap.is_index:
-                yield Request(entry.url, self.parse_sitemap, meta=response.meta | {}, priority=10)
-            else:
+            elif not sitemap.is_index:
                 yield self._page_request(site, entry, "sitemap")
+            elif entry.url in self.sitemaps_seen:
+                detail = f"listed again by {response.url}"
+                self._bad("discovery/sitemap_loop", entry.url, site, detail)
+            else:
+                yield self._sitemap(entry.url, {"site": site.name, "via": "sitemap"})
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         if self._probe_missed(response):
             return
         site = self.sites[response.meta["site"]]
         body = self._xml_body(response)
-        entries = discovery.parse_feed(body, response.url) if body else None
+        if body is None:
+            return
+        entries = discovery.parse_feed(body, response.url)
         if entries is None:
             if not response.meta.get("probe"):
-                self._count("discovery/bad_feed")
+                self._bad("discovery/bad_feed", response, site, "not an RSS or Atom feed")
             return
         self._count("discovery/feeds")
         for entry in entries:
@@ -174,23 +231,28 @@ class NewsSpider(scrapy.Spider):
                 self._count("discovery/offsite_entry")
 
     def _page_request(self, site: SiteConfig, entry: discovery.Entry, via: str) -> Request:
-        return Request(
-            entry.url,
-            self.parse_page,
-            meta={"site": site.name, "via": via, "date_hint": (entry.date, entry.date_source)},
-            priority=3,
-        )
+        meta = {"site": site.name, "via": via, "date_hint": (entry.date, entry.date_source)}
+        return self._page(entry.url, meta, priority=3)
 
     def _xml_body(self, response: Response) -> bytes | None:
+        """The XML of a sitemap or feed (gunzipped, bounded by DOWNLOAD_MAXSIZE); None, counted,
+        when it cannot be had or declares entities."""
+        site = self.sites[response.meta["site"]]
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except (OSError, ValueError) as exc:
-                logger.warning(
-                    "Cannot gunzip %(url)s: %(error)s", {"url": response.url, "error": exc}
-                )
+            except ValueError as exc:  # unpacks beyond DOWNLOAD_MAXSIZE: a gzip bomb
+                self._bad("discovery/too_large", response, site, str(exc))
                 return None
+            except OSError as exc:
+                self._bad("discovery/bad_gzip", response, site, str(exc))
+                return None
+        if discovery.declares_entities(body):
+            # Never needed by a sitemap or feed: an entity-expansion or external-entity attack.
+            # The parser would not expand them either; the whole file is refused.
+            self._bad("discovery/xml_entities", response, site, "DOCTYPE declares entities")
+            return None
         return body
 
     def _probe_missed(self, response: Response) -> bool:
@@ -199,9 +261,13 @@ class NewsSpider(scrapy.Spider):
             return True
         return False
 
-    def on_discovery_error(self, failure: Failure) -> None:
+    def on_discovery_error(self, failure: Failure) -> Failure | None:
+        """A robots.txt, sitemap or feed request that failed: counted, and the crawl goes on
+        from the pages. An HTTP error goes on to HttpErrorMiddleware (``httperror/*``)."""
         request = failure.request  # type: ignore[attr-defined]
-        self._count("discovery/errors")
+        site = self.sites[request.meta["site"]]
+        reason = faults.failure_reason(failure.value)
+        self._bad(f"failed/{reason}", _first_url(request), site, failure.getErrorMessage())
         logger.info(
             "Discovery request failed (the crawl goes on from the pages): %(url)s: %(error)s",
             {"url": request.url, "error": failure.getErrorMessage()},
@@ -211,6 +277,24 @@ class NewsSpider(scrapy.Spider):
             meta = {"site": request.meta["site"], "via": "sitemap"}
             for path in discovery.COMMON_SITEMAP_PATHS:
                 self.crawler.engine.crawl(self._probe(root + path, self.parse_sitemap, meta))
+        return failure if failure.check(HttpError) else None
+
+    def on_page_error(self, failure: Failure) -> Failure | None:
+        """A page request that ended without a page: an HTTP error status (after retries), a
+        download error, or a refusal (robots.txt, budget, redirect rules). An HTTP error goes
+        on to HttpErrorMiddleware, which counts and logs it as usual (``httperror/*``)."""
+        request = failure.request  # type: ignore[attr-defined]
+        exc = failure.value
+        site = self.sites[request.meta["site"]]
+        if isinstance(exc, HttpError) and faults.is_challenge(exc.response):
+            via = request.meta.get("via", "link")
+            self._not_article(exc.response, site, via, "challenge", f"HTTP {exc.response.status}")
+        else:
+            reason = faults.failure_reason(exc)
+            url = _first_url(request)
+            self._bad(f"failed/{reason}", url, site, failure.getErrorMessage())
+            logger.info("Page failed (%(reason)s): %(url)s", {"reason": reason, "url": url})
+        return failure if isinstance(exc, HttpError) else None
 
     # --- pages ----------------------------------------------------------------------------------
 
@@ -218,18 +302,38 @@ class NewsSpider(scrapy.Spider):
         site = self.sites[response.meta["site"]]
         via = response.meta.get("via", "link")
         self._count("pages_fetched")
-        if not isinstance(response, TextResponse) or b"<" not in response.body[:4096]:
-            self._not_article(response, site, via, "not_html")
+        body = response.body
+        if not body.strip():
+            self._not_article(response, site, via, "empty", "empty body")
             return
-        decoded = decode_html(response.body, _header(response, "Content-Type"))
+        kind = faults.binary_kind(body)
+        if kind or not isinstance(response, TextResponse) or b"<" not in body[:4096]:
+            self._not_article(response, site, via, "not_html", f"{kind or 'not HTML'} body")
+            return
+        decoded = decode_html(body, _header(response, "Content-Type"))
+        for warning in decoded.warnings:
+            self._count(f"encoding/{warning}")
         hint_raw, hint_source = response.meta.get("date_hint") or (None, None)
         hint = metadata.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone)
-        ext = extract_page(decoded.text, response.url, site, hint)
+        try:
+            knowledge = self.templates.knowledge(site.name)
+            ext = extract_page(decoded.text, response.url, site, hint, knowledge)
+        except Exception as exc:
+            # One page the extraction stack (lxml, trafilatura) chokes on must not end the
+            # crawl's clean log; it is a reject with the error named.
+            logger.warning(
+                "Extraction failed on %(url)s: %(error)r", {"url": response.url, "error": exc}
+            )
+            self._not_article(response, site, via, "extraction_error", repr(exc)[:200])
+            return
         if not ext.is_article:
-            self._not_article(response, site, via, ext.verdict)
+            self._not_article(response, site, via, self._why_not(response, ext.verdict, decoded))
+            self._count_refused_links(decoded.text)
             yield from self._follow(response, site, ext.links, ext.feeds)
             return
         self._count("articles_extracted")
+        if ext.text and self.templates.min_pages:
+            self.templates.observe(site.name, ext.text.split("\n"))
         yield build_item(
             ext,
             url=response.url,
@@ -240,15 +344,28 @@ class NewsSpider(scrapy.Spider):
             warnings=decoded.warnings,
         )
 
-    def _not_article(self, response: Response, site: SiteConfig, via: str, reason: str) -> None:
+    @staticmethod
+    def _why_not(response: Response, verdict: str, decoded: Decoded) -> str:
+        """The verdict, or what made the page unreadable when it says more."""
+        if verdict in ("error_page", "too_little_text", "not_enough_signals"):
+            if faults.is_challenge(response):
+                return "challenge"
+            if verdict == "too_little_text" and faults.too_deep(decoded.text):
+                return "too_deep"
+        return verdict
+
+    def _not_article(
+        self, response: Response, site: SiteConfig, via: str, reason: str, detail: str = ""
+    ) -> None:
         """A page that yields no record: a reject when an article was expected, else a skip;
         counted either way."""
         if discovery.expects_article(response.url, site, via) and reason != "listing_url":
+            found = f"found none: {detail}" if detail else "found none"
             self.crawler.signals.send_catch_log(
                 page_rejected,
                 url=response.url,
                 reason=f"not_article/{reason}",
-                detail=f"expected an article ({via}), found none",
+                detail=f"expected an article ({via}), {found}",
                 site=site.name,
             )
             return
@@ -262,22 +379,45 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[Request]:
         for url in feeds:
             if site.allows(url):
-                yield Request(url, self.parse_feed, meta={"site": site.name, "via": "feed"})
+                yield Request(
+                    url,
+                    self.parse_feed,
+                    errback=self.on_discovery_error,
+                    meta={"site": site.name, "via": "feed"},
+                )
         hops = response.meta.get("hops", 0) + 1
         if hops > self.settings.getint("NEWS_LINK_DEPTH"):
             self._count("links_beyond_depth")
             return
         meta = {"site": site.name, "via": "link", "hops": hops}
-        for url in links:
-            if not site.allows(url):
+        for link in links:
+            if not site.allows(link):
+                self._count("links_offsite")
                 continue
+            url = discovery.strip_session_ids(link)
+            if url != link:
+                self._count("links_session_id_removed")
             if discovery.expects_article(url, site, "link"):
-                yield Request(url, self.parse_page, meta=meta, priority=2)
+                yield self._page(url, meta, priority=2)
             elif site.should_follow(url):
-                yield Request(url, self.parse_page, meta=meta)
+                yield self._page(url, meta)
+
+    def _count_refused_links(self, html: str) -> None:
+        """Links never followed for their scheme (javascript:, mailto:, data:, file:, …)."""
+        for scheme in discovery.refused_link_schemes(html):
+            self._count(f"links_refused/{scheme}")
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}")
+
+    def _bad(self, key: str, where: Response | str, site: SiteConfig, detail: str = "") -> None:
+        """A URL that yielded nothing: counted under ``newscrawl/<key>`` and listed under that
+        key in the stats file (``page_failed``)."""
+        url = where if isinstance(where, str) else where.url
+        self._count(key)
+        self.crawler.signals.send_catch_log(
+            page_failed, url=url, reason=key, detail=detail, site=site.name
+        )
 
 
 def _choose_sites(
@@ -299,6 +439,11 @@ def _choose_sites(
 def _root(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _first_url(request: Request) -> str:
+    """The URL a request was made for, before any redirect."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def _header(response: Response, name: str) -> str | None:

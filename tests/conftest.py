@@ -110,3 +110,38 @@ def portal_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
         result = run_crawl(tmp, "-a", f"start_urls={url}/")
     result.accessed = access.read_text("utf-8").splitlines()
     return result
+
+
+# Short fuses for crawls of the hostile site: a hung page costs a second per try, and bombs and
+# oversized pages are refused at 1 MB; the huge sitemap is read up to 1000 entries.
+HOSTILE = ["DOWNLOAD_TIMEOUT=1", "DOWNLOAD_MAXSIZE=1000000", "NEWS_SITEMAP_MAX_ENTRIES=1000"]
+
+
+@dataclass
+class FaultSite:
+    """A running tests/faultserver.py: its base URL, the other host's, and the access log."""
+
+    url: str
+    other: str
+    access_log: Path
+
+    def accessed(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.access_log)
+
+
+@contextmanager
+def fault_server(tmp_path: Path, *args: str) -> Iterator[FaultSite]:
+    """Run the hostile site (``python -m tests.faultserver ARGS``) for the length of a block."""
+    log = tmp_path / "access.jsonl"
+    cmd = [sys.executable, "-m", "tests.faultserver", "--access-log", str(log), *args]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url, other = proc.stdout.readline().strip(), proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"fault server did not start: {url!r}"
+        yield FaultSite(url, other, log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()

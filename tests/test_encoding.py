@@ -1,6 +1,8 @@
 """Decoding: declared encodings win in browser order, undeclared CJK pages are detected, and a
 declaration the bytes contradict is overruled with a warning."""
 
+import pytest
+
 from crawler.encoding import decode_html
 
 TEXT = "　　国务院总理朱镕基和王喆在会上讲话，讨论数字人民币试点工作的进展。" * 4
@@ -63,3 +65,45 @@ def test_plain_latin1_declaration_is_obeyed():
     decoded = decode_html('<meta charset="iso-8859-1"><p>café</p>'.encode("latin-1"))
     assert decoded.source == "meta"
     assert "café" in decoded.text
+
+
+def test_bom_contradicting_the_header_is_flagged():
+    body = "\ufeff".encode() + page().encode("utf-8")
+    decoded = decode_html(body, "text/html; charset=gbk")
+    assert (decoded.encoding, decoded.source) == ("utf-8", "bom")
+    assert "朱镕基" in decoded.text
+    assert decoded.warnings == ("encoding_mismatch",)
+    assert decode_html(body, "text/html; charset=utf-8").warnings == ()
+
+
+def test_undeclared_gb18030_keeps_characters_outside_gbk():
+    text = "吉野家的𠮷字和𩸽鱼都在扩展汉字区。" + TEXT
+    decoded = decode_html(f"<p>{text}</p>".encode("gb18030"), "text/html")
+    assert decoded.encoding == "gb18030"
+    assert "𠮷" in decoded.text and "𩸽" in decoded.text
+    assert "encoding_guessed" in decoded.warnings
+
+
+@pytest.mark.parametrize(
+    ("codec", "text"),
+    [
+        ("big5", "臺北市政府今天宣布，將在明年推動新的交通計畫，改善市民通勤的品質與安全。" * 6),
+        ("shift_jis", "東京都は本日、来年度から新しい交通計画を推進すると発表しました。" * 6),
+    ],
+)
+def test_undeclared_big5_and_shift_jis_are_detected(codec, text):
+    decoded = decode_html(f"<p>{text}</p>".encode(codec), "text/html")
+    assert text in decoded.text
+    assert decoded.warnings == ("encoding_guessed",)
+
+
+@pytest.mark.parametrize("foreign", ["cp1252", "gbk"])
+def test_utf8_page_with_lines_in_another_encoding(foreign):
+    template = "<p>Zoë Brontë’s new introduction — 2024</p>\n{}\n<p>© Gazette</p>"
+    pasted = "<p>Müller’s “old” column, déjà vu</p>" if foreign == "cp1252" else f"<p>{TEXT}</p>"
+    body = template.format("@@").encode().replace(b"@@", pasted.encode(foreign))
+    for content_type in ("text/html; charset=utf-8", "text/html"):
+        decoded = decode_html(body, content_type)
+        assert decoded.encoding == "utf-8"
+        assert pasted in decoded.text and "Zoë Brontë’s" in decoded.text
+        assert decoded.warnings == ("encoding_mixed",)
