@@ -18,10 +18,14 @@ def build_site(root: Path) -> None:
     for n, topic in enumerate(TOPICS):
         path = f"news/2022/06/0{n + 1}/council-decides-on-the-new-{topic}-plan.html"
         paragraphs = [
-            f"The council voted on Thursday to go ahead with the new {topic} plan after a debate.",
-            f"Supporters said the {topic} would serve thousands of residents every week.",
-            f"Critics warned that the cost of the {topic} had doubled since the first estimate.",
-            f"A final vote on the {topic} budget is expected before the summer recess in July.",
+            f"The council voted on Thursday to go ahead with the new {topic} plan after a long"
+            " and at times heated debate.",
+            f"Supporters said the {topic} would serve thousands of residents every single week"
+            " for decades to come.",
+            f"Critics warned that the cost of the {topic} had doubled since the first estimate"
+            " was published three years ago.",
+            f"A final vote on the {topic} budget is expected before the summer recess in July,"
+            " the mayor's office said.",
             TEMPLATE_LINE,
         ]
         page = root / path
