@@ -162,7 +162,7 @@ def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | No
     """Article text: without the headline repeated on top, the site's template lines and
     furniture lines."""
     if knowledge is not None:
-        lines = [line for line in lines if not knowledge.is_boilerplate(line)]
+        lines = knowledge.strip(lines)
     # The headline marks where the article starts: short lines before it are navigation.
     for index, line in enumerate(lines[:6]):
         if line in headlines:

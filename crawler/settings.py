@@ -1,6 +1,8 @@
 """Scrapy settings for newscrawl: wiring, politeness for news portals, and the ``NEWS_*``
 settings with their defaults. Anything here can be overridden with ``-s NAME=VALUE``."""
 
+import os
+
 from crawler import __version__
 from crawler.items import FIELD_ORDER
 
@@ -25,6 +27,10 @@ NEWS_MIN_TEXT_CHARS = 200
 NEWS_PROBE_COMMON_PATHS = True
 # How many links away from a seed page listing pages are followed (0: only the seeds).
 NEWS_LINK_DEPTH = 3
+# Worker processes that decode and extract pages (0: in the crawl's own process).
+NEWS_EXTRACT_WORKERS = os.cpu_count() or 1
+# A page whose extraction takes longer is rejected (extraction_timeout) and its worker replaced.
+NEWS_EXTRACT_TIMEOUT = 30.0
 # A text line found on this many distinct articles of a site is learned as the site's template
 # and dropped from its later articles (0: no template learning).
 NEWS_TEMPLATE_MIN_PAGES = 4

@@ -30,6 +30,12 @@ class SiteKnowledge:
     def is_boilerplate(self, line: str) -> bool:
         return bool(self.boilerplate) and line_key(line) in self.boilerplate
 
+    def strip(self, lines: list[str]) -> list[str]:
+        """The lines that are not boilerplate."""
+        if not self.boilerplate:
+            return lines
+        return [line for line in lines if line_key(line) not in self.boilerplate]
+
 
 @dataclass
 class _SiteCounts:

@@ -11,6 +11,7 @@ stats file, never only logged.
 
 Settings: ``NEWS_SITES_FILE``, ``NEWS_PROBE_COMMON_PATHS``, ``NEWS_SITEMAP_MAX_ENTRIES``,
 ``NEWS_LINK_DEPTH`` (how many links away from a seed listing pages are followed),
+``NEWS_EXTRACT_WORKERS`` and ``NEWS_EXTRACT_TIMEOUT`` (the extraction pool, crawler/pool.py),
 ``NEWS_TEMPLATE_MIN_PAGES`` (articles of a site a line must recur on to be learned as template),
 ``NEWS_CONTACT_URL`` (named in the User-Agent unless ``USER_AGENT`` is set), ``DOWNLOAD_MAXSIZE``
 (also bounds a gzipped sitemap once unpacked).
@@ -35,8 +36,7 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import __version__, discovery, faults, metadata
-from crawler.encoding import Decoded, decode_html
-from crawler.extraction import extract_page
+from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
 from crawler.records import build_item
 from crawler.signals import page_failed, page_rejected
 from crawler.sites import SiteConfig, select_sites, site_for_urls
@@ -62,7 +62,9 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = sorted({h for s in self.sites.values() for h in s.allowed_hosts})
         # Sitemap URLs requested so far: an index that lists one again is a loop.
         self.sitemaps_seen: set[str] = set()
-        self.templates = TemplateLearner(min_pages=0)  # from_crawler sets the real one
+        # from_crawler sets the configured ones.
+        self.templates = TemplateLearner(min_pages=0)
+        self.pool = PagePool(workers=0, timeout=0)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -79,6 +81,10 @@ class NewsSpider(scrapy.Spider):
             kwargs["sites_file"] = crawler.settings.get("NEWS_SITES_FILE")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.templates = TemplateLearner(crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"))
+        spider.pool = PagePool(
+            crawler.settings.getint("NEWS_EXTRACT_WORKERS"),
+            crawler.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
+        )
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
@@ -159,6 +165,7 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = list(demo.allowed_hosts)
 
     def on_closed(self, spider: scrapy.Spider) -> None:
+        self.pool.close()
         if self.demo_server is not None:
             self.demo_server.shutdown()
             self.demo_server.server_close()
@@ -298,7 +305,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- pages ----------------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         site = self.sites[response.meta["site"]]
         via = response.meta.get("via", "link")
         self._count("pages_fetched")
@@ -310,47 +317,59 @@ class NewsSpider(scrapy.Spider):
         if kind or not isinstance(response, TextResponse) or b"<" not in body[:4096]:
             self._not_article(response, site, via, "not_html", f"{kind or 'not HTML'} body")
             return
-        decoded = decode_html(body, _header(response, "Content-Type"))
-        for warning in decoded.warnings:
-            self._count(f"encoding/{warning}")
         hint_raw, hint_source = response.meta.get("date_hint") or (None, None)
-        hint = metadata.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone)
+        task = PageTask(
+            body=body,
+            content_type=_header(response, "Content-Type"),
+            url=response.url,
+            site=site,
+            date_hint=metadata.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone),
+            knowledge=self.templates.knowledge(site.name),
+        )
         try:
-            knowledge = self.templates.knowledge(site.name)
-            ext = extract_page(decoded.text, response.url, site, hint, knowledge)
-        except Exception as exc:
-            # One page the extraction stack (lxml, trafilatura) chokes on must not end the
-            # crawl's clean log; it is a reject with the error named.
+            outcome: PageOutcome = await self.pool.run(task)
+        except PoolError as exc:
+            # A page the extraction stack chokes on, hangs on or dies on must not end the
+            # crawl or its clean log; it is a reject with the cause named.
             logger.warning(
-                "Extraction failed on %(url)s: %(error)r", {"url": response.url, "error": exc}
+                "Extraction failed on %(url)s: %(error)s", {"url": response.url, "error": exc}
             )
-            self._not_article(response, site, via, "extraction_error", repr(exc)[:200])
+            self._not_article(response, site, via, exc.reason, exc.detail)
             return
+        for warning in outcome.decode_warnings:
+            self._count(f"encoding/{warning}")
+        ext = outcome.extraction
         if not ext.is_article:
-            self._not_article(response, site, via, self._why_not(response, ext.verdict, decoded))
-            self._count_refused_links(decoded.text)
-            yield from self._follow(response, site, ext.links, ext.feeds)
+            self._not_article(response, site, via, self._why_not(response, ext.verdict, outcome))
+            for scheme in outcome.refused_schemes:
+                self._count(f"links_refused/{scheme}")
+            for request in self._follow(response, site, ext.links, ext.feeds):
+                yield request
             return
         self._count("articles_extracted")
         if ext.text and self.templates.min_pages:
-            self.templates.observe(site.name, ext.text.split("\n"))
+            # Lines learned while this page was in a worker go too, so that what a record
+            # contains does not depend on how many pages were in flight.
+            lines = self.templates.knowledge(site.name).strip(ext.text.split("\n"))
+            ext.text = "\n".join(lines)
+            self.templates.observe(site.name, lines)
         yield build_item(
             ext,
             url=response.url,
             site=site.name,
             discovered_via=via,
-            encoding=decoded.encoding,
+            encoding=outcome.encoding,
             http_status=response.status,
-            warnings=decoded.warnings,
+            warnings=outcome.decode_warnings,
         )
 
     @staticmethod
-    def _why_not(response: Response, verdict: str, decoded: Decoded) -> str:
+    def _why_not(response: Response, verdict: str, outcome: PageOutcome) -> str:
         """The verdict, or what made the page unreadable when it says more."""
         if verdict in ("error_page", "too_little_text", "not_enough_signals"):
             if faults.is_challenge(response):
                 return "challenge"
-            if verdict == "too_little_text" and faults.too_deep(decoded.text):
+            if outcome.too_deep:
                 return "too_deep"
         return verdict
 
@@ -401,11 +420,6 @@ class NewsSpider(scrapy.Spider):
                 yield self._page(url, meta, priority=2)
             elif site.should_follow(url):
                 yield self._page(url, meta)
-
-    def _count_refused_links(self, html: str) -> None:
-        """Links never followed for their scheme (javascript:, mailto:, data:, file:, …)."""
-        for scheme in discovery.refused_link_schemes(html):
-            self._count(f"links_refused/{scheme}")
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}")

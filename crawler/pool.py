@@ -1,0 +1,121 @@
+"""Page processing off the reactor: decoding, extraction and the per-page checks run in a pool
+of worker processes, so a crawl uses every core and downloads never wait for a parse.
+
+Each page is one task carrying everything it needs (body, URL, site config, the site's learned
+template knowledge): workers keep no state between pages. A page that hangs the extractor is cut
+off after ``timeout`` seconds and its worker replaced; a worker that dies is replaced too. Memory
+stays bounded because Scrapy stops scheduling downloads while the responses being processed
+exceed ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``.
+
+Settings: ``NEWS_EXTRACT_WORKERS`` (0: in the crawl's own process), ``NEWS_EXTRACT_TIMEOUT``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from crawler import discovery, faults
+from crawler.encoding import decode_html
+from crawler.extraction import Extraction, extract_page
+from crawler.metadata import FoundDate
+from crawler.sites import SiteConfig
+from crawler.templates import SiteKnowledge
+
+
+@dataclass(frozen=True)
+class PageTask:
+    body: bytes
+    content_type: str | None
+    url: str
+    site: SiteConfig
+    date_hint: FoundDate | None
+    knowledge: SiteKnowledge
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What the crawl needs back from a page; the decoded HTML itself stays in the worker."""
+
+    encoding: str
+    decode_warnings: tuple[str, ...]
+    extraction: Extraction
+    too_deep: bool
+    refused_schemes: tuple[str, ...]
+
+
+def process_page(task: PageTask) -> PageOutcome:
+    decoded = decode_html(task.body, task.content_type)
+    ext = extract_page(decoded.text, task.url, task.site, task.date_hint, task.knowledge)
+    listing = not ext.is_article
+    return PageOutcome(
+        encoding=decoded.encoding,
+        decode_warnings=decoded.warnings,
+        extraction=ext,
+        too_deep=listing and ext.verdict == "too_little_text" and faults.too_deep(decoded.text),
+        refused_schemes=tuple(discovery.refused_link_schemes(decoded.text)) if listing else (),
+    )
+
+
+class PoolError(Exception):
+    """A page the pool could not process: ``reason`` is extraction_timeout, worker_died or
+    extraction_error."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+_WARM_UP = "<html><body><article>" + "<p>A paragraph to load the extractor's models.</p>" * 9
+
+
+def _warm_up() -> None:
+    # Imports and the language model load once per worker, not on its first real page.
+    extract_page(_WARM_UP, "http://localhost/warm-up")
+
+
+class PagePool:
+    """Runs ``function`` (``process_page``) on tasks, in ``workers`` processes or inline."""
+
+    def __init__(
+        self,
+        workers: int,
+        timeout: float,
+        function: Callable[[Any], Any] = process_page,
+    ) -> None:
+        self.timeout = timeout
+        self.function = function
+        # Spawned, not forked: the crawl process runs threads (reactor, DNS) a fork would copy.
+        self._pool = (
+            ProcessPool(workers, initializer=_warm_up, context=multiprocessing.get_context("spawn"))
+            if workers > 0
+            else None
+        )
+
+    async def run(self, task: Any) -> Any:
+        if self._pool is None:
+            try:
+                return self.function(task)
+            except Exception as exc:
+                raise PoolError("extraction_error", repr(exc)[:200]) from exc
+        future = self._pool.schedule(self.function, args=(task,), timeout=self.timeout)
+        try:
+            return await asyncio.wrap_future(future)
+        except FutureTimeout as exc:
+            raise PoolError("extraction_timeout", f"no result in {self.timeout:g} s") from exc
+        except ProcessExpired as exc:
+            raise PoolError("worker_died", f"exit code {exc.exitcode}") from exc
+        except Exception as exc:
+            raise PoolError("extraction_error", repr(exc)[:200]) from exc
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join()
