@@ -71,7 +71,7 @@ def extract_page(
     base = _base_url(tree, url)
     tz = site.timezone if site else None
     jsonld = metadata.read_jsonld(tree)
-    meta = metadata.trafilatura_fields(tree)
+    meta = metadata.trafilatura_fields(tree, jsonld)
     h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(tree, "og:title")
     site_names = [n for n in (metadata.meta_content(tree, "og:site_name"), meta.sitename) if n]
     if site:

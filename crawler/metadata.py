@@ -148,16 +148,20 @@ def meta_content(tree: HtmlElement, *keys: str) -> str | None:
     return None
 
 
-def trafilatura_fields(tree: HtmlElement) -> Document:
+def trafilatura_fields(tree: HtmlElement, jsonld: JsonLd) -> Document:
     """trafilatura's metadata without its date search: the same steps as its
     ``extract_metadata``, but htmldate (a fifth of the extraction time) runs only when the
-    page's own date markers fail (``htmldate_date``)."""
+    page's own date markers fail (``htmldate_date``), and the DOM searches for authors,
+    categories and tags only when the page's JSON-LD does not name them."""
     fields = extract_meta_json(tree, examine_meta(tree))
     fields.title = fields.title or extract_title(tree)
-    fields.author = fields.author or extract_author(tree)
+    if not (fields.author or jsonld.authors):
+        fields.author = extract_author(tree)
     fields.sitename = fields.sitename or extract_sitename(tree)
-    fields.categories = fields.categories or extract_catstags("category", tree)
-    fields.tags = fields.tags or extract_catstags("tag", tree)
+    if not (fields.categories or jsonld.section):
+        fields.categories = extract_catstags("category", tree)
+    if not (fields.tags or jsonld.keywords):
+        fields.tags = extract_catstags("tag", tree)
     return fields
 
 

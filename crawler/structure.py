@@ -51,6 +51,7 @@ _CAPTION_ATTR = re.compile(
     r"(?i)(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
     r"photo-?(text|desc|caption)|figure-?text|image-?credit)"
 )
+_NEVER_CAPTIONS = frozenset({"body", "html", "article", "main"})
 # More image-caption pairs than this make a photo essay, whose captions are its text.
 _PHOTO_ESSAY = 5
 _CJK_SENTENCE_END = re.compile(r"[。！？]\W{0,2}$")
@@ -126,10 +127,9 @@ def caption_texts(tree: HtmlElement) -> frozenset[str]:
     pairs is a photo essay whose lines are the article, so that rule then stands down.
     """
     found = [el.text_content() for el in tree.iter("figcaption")]
-    for el in tree.xpath("//*[@class or @id]"):
-        if el.tag in ("body", "html", "article", "main"):
-            continue
-        if _CAPTION_ATTR.search(f"{el.get('class', '')} {el.get('id', '')}"):
+    for el in tree.iter():
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if names != " " and _CAPTION_ATTR.search(names) and el.tag not in _NEVER_CAPTIONS:
             found.append(el.text_content())
     after_image = []
     for img in tree.iter("img"):
