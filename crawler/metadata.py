@@ -167,7 +167,7 @@ def trafilatura_fields(tree: HtmlElement, jsonld: JsonLd) -> Document:
 
 def htmldate_date(tree: HtmlElement, url: str | None) -> FoundDate | None:
     """htmldate's reading of the page, as a last resort before sitemap/feed dates."""
-    found = find_date(tree, url=url, **set_date_params(False))
+    found = find_date(tree, url=url, **set_date_params(True))
     return FoundDate(found, found, "html") if found else None
 
 
