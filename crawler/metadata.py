@@ -166,8 +166,9 @@ def trafilatura_fields(tree: HtmlElement, jsonld: JsonLd) -> Document:
 
 
 def htmldate_date(tree: HtmlElement, url: str | None) -> FoundDate | None:
-    """htmldate's reading of the page, as a last resort before sitemap/feed dates."""
-    found = find_date(tree, url=url, **set_date_params(True))
+    """htmldate's reading of the page, as a last resort before sitemap/feed dates. Its
+    extensive search stays off: it takes any year in the prose ("by 2026") for a date."""
+    found = find_date(tree, url=url, **set_date_params(False))
     return FoundDate(found, found, "html") if found else None
 
 
