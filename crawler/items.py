@@ -1,4 +1,4 @@
-"""The output record: one dataclass whose field order is the JSON Lines schema (version 1)."""
+"""The output record: one dataclass whose field order is the JSON Lines schema (version 1.1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from importlib import resources
 from typing import Any
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -43,6 +43,8 @@ class ArticleItem:
     text_hash: str | None = None
     extractor: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # 1 for an article's first record; each changed text delivered later counts one up (1.1).
+    version: int = 1
 
 
 FIELD_ORDER: list[str] = [f.name for f in fields(ArticleItem)]

@@ -7,19 +7,18 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from w3lib.url import canonicalize_url
-
 from crawler import __version__, cleaning
 from crawler.extraction import EXTRACTOR, Extraction
 from crawler.items import ArticleItem
+from crawler.urls import normalize_url
 
 EXTRACTOR_NAME = f"newscrawl/{__version__} {EXTRACTOR}"
 
 
 def record_id(url: str) -> str:
-    """Stable id of an article: its canonical URL, normalised (host case, query order,
-    fragment), hashed."""
-    return hashlib.sha256(canonicalize_url(url).encode("utf-8")).hexdigest()[:32]
+    """Stable id of an article: its canonical URL, normalised (``crawler.urls``: host case,
+    default port, query order, fragment, tracking parameters, AMP/print variants), hashed."""
+    return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:32]
 
 
 def utc_now() -> str:

@@ -46,6 +46,33 @@ NEWS_RETRY_AFTER_MAX = 120.0
 # URLs listed per reason under newscrawl/bad_urls in the stats file (the counters count all).
 NEWS_BAD_URLS_MAX = 1000
 
+# --- scheduled crawls: crawl state, output, run manifest -----------------------------------------
+# The crawl state (crawler/state.py): a SQLite file; empty: no state, every article is new.
+NEWS_STATE = "data/state.sqlite"
+# An article page first seen within this many days is fetched again (conditionally) on every
+# run; an older one only when its sitemap lastmod or feed date moves.
+NEWS_RECHECK_DAYS = 2.0
+# A new article whose simhash is this many bits (0 to 3) or fewer from a delivered article of
+# the same site is a near duplicate and dropped; 0: exact text duplicates only.
+NEWS_NEAR_DUPLICATE_BITS = 3
+# Output when no -o/-O is given: one file per site and run (%(site)s, %(crawl_date)s,
+# %(crawl_id)s; .gz to gzip); empty: no output.
+NEWS_OUTPUT = "out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl"
+# The crawl id (a scheduler's run id); empty: a new one, e.g. 20240605T101500Z-3fa9c1.
+NEWS_CRAWL_ID = ""
+# The run manifest; empty: beside the output (<output>.manifest.json, or
+# <output root>/manifests/<crawl_id>.json for NEWS_OUTPUT).
+NEWS_MANIFEST = ""
+# Health rules: a run breaking one exits with NEWS_UNHEALTHY_EXIT_CODE. Each site must have at
+# least this many article pages (new, changed, unchanged or skipped) ...
+NEWS_HEALTH_MIN_ARTICLES = 1
+# ... and at most this share of its requests may fail (refusals by policy do not count).
+NEWS_MAX_ERROR_RATE = 0.5
+# A site whose article pages fell by more than this share since the previous run is flagged
+# in the manifest's alerts (0: no comparison).
+NEWS_DROP_ALERT = 0.5
+NEWS_UNHEALTHY_EXIT_CODE = 3
+
 # --- politeness: one portal is one host; be a guest it does not notice ---------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWS_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -87,15 +114,25 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.redirects.RedirectGuardMiddleware": 610,
 }
 
-# --- pipeline: clean -> validate -> dedup -> feed export ------------------------------------------
+# --- pipeline: clean -> validate -> dedup -> new or changed -> feed export ------------------------
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.incremental.IncrementalPipeline": 400,
 }
 EXTENSIONS = {
+    # Before the FeedExporter (0): it must see each record before the feed exporter writes it,
+    # to know which output file holds it.
+    "crawler.state.StateTracker": -10,
     "crawler.rejects.RejectsFile": 100,
     "crawler.runstats.StatsFile": 200,
+    "crawler.manifest.RunManifest": 300,
+}
+# Local output files appear under their final name only when complete (crawler/feedstorage.py).
+FEED_STORAGES = {
+    "": "crawler.feedstorage.AtomicFileFeedStorage",
+    "file": "crawler.feedstorage.AtomicFileFeedStorage",
 }
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = FIELD_ORDER

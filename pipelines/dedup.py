@@ -12,6 +12,16 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import ArticleItem
 
 
+class Duplicate(DropItem):
+    """A record the output already has; ``reason`` names how it was recognised."""
+
+    log_level = "INFO"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}", log_level=self.log_level)
+        self.reason = reason
+
+
 class DedupPipeline:
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -36,5 +46,5 @@ class DedupPipeline:
         self.seen_texts.add(item.text_hash or "")
         if kind:
             self.stats.inc_value(f"newscrawl/duplicates/{kind}")
-            raise DropItem(f"duplicate ({kind}) of an earlier record: {item.url}", "INFO")
+            raise Duplicate(f"duplicates/{kind}", f"an earlier record of this run: {item.url}")
         return item

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,13 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import __version__, discovery, faults, metadata
+from crawler.feedstorage import partitioned_feeds
+from crawler.manifest import new_crawl_id
 from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
 from crawler.records import build_item
 from crawler.signals import page_failed, page_rejected
 from crawler.sites import SiteConfig, select_sites, site_for_urls
+from crawler.state import StateTracker
 from crawler.templates import TemplateLearner
 
 logger = logging.getLogger(__name__)
@@ -65,6 +69,9 @@ class NewsSpider(scrapy.Spider):
         # from_crawler sets the configured ones.
         self.templates = TemplateLearner(min_pages=0)
         self.pool = PagePool(workers=0, timeout=0)
+        # This run's id and UTC start date (from_crawler): in output file names and the manifest.
+        self.crawl_id = ""
+        self.crawl_date = ""
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -85,6 +92,13 @@ class NewsSpider(scrapy.Spider):
             crawler.settings.getint("NEWS_EXTRACT_WORKERS"),
             crawler.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
         )
+        spider.crawl_id = crawler.settings.get("NEWS_CRAWL_ID") or new_crawl_id()
+        spider.crawl_date = datetime.now(UTC).strftime("%Y-%m-%d")
+        output = crawler.settings.get("NEWS_OUTPUT")
+        if output and not crawler.settings.getdict("FEEDS"):
+            # No -o/-O: one file per site and run. Without sites the demo portal is crawled.
+            feeds = partitioned_feeds(output, list(spider.sites) or ["demo"])
+            crawler.settings.set("FEEDS", feeds, priority="spider")
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
@@ -125,12 +139,25 @@ class NewsSpider(scrapy.Spider):
                 for path in discovery.COMMON_FEED_PATHS:
                     yield self._probe(root + path, self.parse_feed, meta)
 
-    def _page(self, url: str, meta: dict[str, Any], priority: int = 0) -> Request:
-        """A page request; ``meta["page"]`` puts it on the site's page budget."""
+    def _page(self, url: str, meta: dict[str, Any], priority: int = 0) -> Request | None:
+        """A page request; ``meta["page"]`` puts it on the site's page budget. The crawl state
+        makes an article page delivered before a conditional request, or skips it (None) when
+        its listed date has not moved and it is older than ``NEWS_RECHECK_DAYS``."""
+        headers: dict[str, str] = {}
+        state = self.crawler.get_extension(StateTracker)
+        site, via = self.sites[meta["site"]], meta.get("via", "link")
+        if state and via != "seed" and discovery.expects_article(url, site, via):
+            planned = state.plan(url, site.name, (meta.get("date_hint") or (None,))[0])
+            if planned is None:
+                return None
+            headers = planned
+        if headers:
+            meta = {**meta, "conditional": True, "handle_httpstatus_list": [304]}
         return Request(
             url,
             self.parse_page,
             errback=self.on_page_error,
+            headers=headers,
             meta={**meta, "page": True},
             priority=priority,
         )
@@ -237,7 +264,7 @@ class NewsSpider(scrapy.Spider):
             else:
                 self._count("discovery/offsite_entry")
 
-    def _page_request(self, site: SiteConfig, entry: discovery.Entry, via: str) -> Request:
+    def _page_request(self, site: SiteConfig, entry: discovery.Entry, via: str) -> Request | None:
         meta = {"site": site.name, "via": via, "date_hint": (entry.date, entry.date_source)}
         return self._page(entry.url, meta, priority=3)
 
@@ -306,6 +333,8 @@ class NewsSpider(scrapy.Spider):
     # --- pages ----------------------------------------------------------------------------------
 
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        if response.status == 304:  # not modified since the last crawl: crawler.state counted it
+            return
         site = self.sites[response.meta["site"]]
         via = response.meta.get("via", "link")
         self._count("pages_fetched")

@@ -83,7 +83,9 @@ def run_crawl(tmp_path: Path, *args: str, settings: list[str] = ()) -> CrawlResu
     rejects = tmp_path / "rejects.jsonl"
     log = tmp_path / "crawl.log"
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", *args, "-O", str(out)]
-    for setting in [*FAST, f"NEWS_REJECTS={rejects}", f"LOG_FILE={log}", *settings]:
+    # Each test's crawls keep their own crawl state, so no crawl sees another test's articles.
+    state = f"NEWS_STATE={tmp_path / 'state.sqlite'}"
+    for setting in [*FAST, f"NEWS_REJECTS={rejects}", f"LOG_FILE={log}", state, *settings]:
         cmd += ["-s", setting]
     proc = subprocess.run(cmd, cwd=REPO, timeout=180, capture_output=True, text=True)
     stats_path = Path(str(out) + ".stats.json")

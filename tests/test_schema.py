@@ -12,6 +12,14 @@ def test_schema_and_dataclass_agree():
     assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
 
 
+def test_schema_1_1_adds_the_version_last():
+    assert SCHEMA_VERSION == "1.1"
+    assert FIELD_ORDER[-1] == "version"
+    assert ArticleItem().version == 1
+    version = json_schema()["properties"]["version"]
+    assert (version["type"], version["minimum"]) == ("integer", 1)
+
+
 def test_an_empty_item_is_not_a_valid_record(record_validator):
     errors = {
         e.path[0] if e.path else e.validator

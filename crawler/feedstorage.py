@@ -1,0 +1,160 @@
+"""Crash-safe local output: a feed file appears under its final name only when it is complete.
+
+``AtomicFileFeedStorage`` replaces Scrapy's file storage (``FEED_STORAGES`` for plain paths and
+``file://``): it writes to a hidden ``.NAME.PID.RANDOM.part`` beside the target, fsyncs it,
+sends ``feed_committing`` (the crawl state stages the file's records), renames it into place and
+fsyncs the folder. A crawl killed before that leaves only the ``.part`` file, which the next
+crawl writing the same target removes. ``-o`` (append) copies the existing file first, so the
+appended file appears at once too.
+
+``partitioned_feeds`` is the output of a crawl given no ``-o``/``-O``: one file per site,
+``NEWS_OUTPUT`` (e.g. ``out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl``, ``.gz`` to gzip).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.extensions.feedexport import ItemFilter
+from scrapy.signalmanager import SignalManager
+from w3lib.url import file_uri_to_path
+
+logger = logging.getLogger(__name__)
+
+# .NAME.PID.RANDOM.part
+_PART = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.part$")
+# Sent with storage (an AtomicFileFeedStorage, its sha256 known) just before the rename.
+feed_committing = object()
+
+
+class AtomicFileFeedStorage:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        feed_options: dict[str, Any] | None = None,
+        signals: SignalManager | None = None,
+    ) -> None:
+        self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
+        self.append = not (feed_options or {}).get("overwrite", False)
+        self.signals = signals
+        self.temp: Path | None = None
+        self.sha256: str | None = None
+        # None until stored; then whether the file got its final name.
+        self.committed: bool | None = None
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> AtomicFileFeedStorage:
+        return cls(uri, feed_options=feed_options, signals=crawler.signals)
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(self.path)
+        token = secrets.token_hex(4)
+        self.temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{token}.part")
+        file = self.temp.open("x+b")
+        if self.append and self.path.exists():
+            with self.path.open("rb") as old:
+                shutil.copyfileobj(old, file)
+        return file
+
+    def store(self, file: IO[bytes]) -> None:
+        assert self.temp is not None, "store() before open()"
+        self.committed = False
+        file.flush()
+        os.fsync(file.fileno())
+        file.seek(0)
+        digest = hashlib.sha256()
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+        file.close()
+        self.sha256 = digest.hexdigest()
+        if self.signals is not None:
+            self.signals.send_catch_log(feed_committing, storage=self)
+        os.replace(self.temp, self.path)
+        _fsync_dir(self.path.parent)
+        self.committed = True
+
+
+def sha256_of(path: str | Path) -> str | None:
+    """The SHA-256 of a local file, None when there is none."""
+    try:
+        with Path(path).open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Temporary files that crawls killed while writing left beside ``path``."""
+    for part in path.parent.glob(".*.part"):
+        match = _PART.match(part.name)
+        if match and not _alive(int(match[1])):
+            logger.info("Removing the unfinished output of a killed crawl: %(p)s", {"p": part})
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+class SiteFilter(ItemFilter):
+    """Accepts the records of one site (the feed option ``site``)."""
+
+    def accepts(self, item: Any) -> bool:
+        return ItemAdapter(item).get("site") == (self.feed_options or {}).get("site")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def partitioned_feeds(template: str, sites: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """FEEDS for one JSON Lines file per site from ``template`` (``%(site)s`` is the site's
+    name, made safe for a path; ``%(crawl_id)s``, ``%(crawl_date)s`` and Scrapy's own
+    ``%(name)s`` and ``%(time)s`` are filled in by the feed exporter). A site with nothing new
+    gets no file."""
+    feeds: dict[str, dict[str, Any]] = {}
+    for site in sites:
+        uri = template.replace("%(site)s", _UNSAFE.sub("_", site).strip("._") or "site")
+        options: dict[str, Any] = {
+            "format": "jsonlines",
+            "item_filter": SiteFilter,
+            "site": site,
+            "overwrite": True,
+            "store_empty": False,
+        }
+        if uri.endswith(".gz"):
+            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        feeds[uri] = options
+    return feeds

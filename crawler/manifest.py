@@ -1,0 +1,337 @@
+"""The run manifest: one JSON file per crawl that tells a scheduler and a data team what the run
+did, per site, and whether it was healthy; ``scrapy crawl`` exits non-zero when it was not.
+
+Per site: pages fetched, article pages new / changed / unchanged / skipped, records dropped,
+rejects and errors by reason, the error rate, field coverage of the emitted records. Then the
+output files with record counts and SHA-256, the comparison with the previous run's manifest
+(large drops are flagged under ``alerts``) and the health verdict.
+
+Settings: ``NEWS_MANIFEST`` (path; ``%(crawl_id)s``, ``%(name)s``, ``%(time)s`` filled in;
+empty: beside the output), ``NEWS_HEALTH_MIN_ARTICLES``, ``NEWS_MAX_ERROR_RATE``,
+``NEWS_DROP_ALERT``, ``NEWS_UNHEALTHY_EXIT_CODE``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.extensions.feedexport import FeedSlot
+from scrapy.http import Request, Response
+from scrapy.statscollectors import StatsCollector
+
+from crawler import feedstorage, state
+from crawler import signals as news_signals
+from crawler.rejects import RejectItem
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+# Requests refused by policy (robots.txt, page budget, redirect rules) are not server errors.
+_REFUSALS = frozenset(
+    {"failed/robots_txt", "failed/site_budget", "failed/offsite_redirect", "failed/redirect_scheme"}
+)
+# Finish reasons of a crawl that did not get to its end.
+_CUT_SHORT = frozenset({"shutdown", "memusage_exceeded", "cancelled"})
+
+
+def new_crawl_id(now: datetime | None = None) -> str:
+    """A crawl id that sorts by start time: ``20240605T101500Z-3fa9c1``."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    """When a run is unhealthy (and ``scrapy crawl`` exits with ``exit_code``)."""
+
+    min_articles: int = 1
+    max_error_rate: float = 0.5
+    drop_alert: float = 0.5
+    exit_code: int = 3
+
+
+@dataclass
+class SiteTally:
+    pages_fetched: int = 0
+    responses_ok: int = 0
+    articles: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    covered: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> dict[str, Any]:
+        failed = sum(n for k, n in self.errors.items() if k.startswith("failed/"))
+        failed -= sum(self.errors[k] for k in _REFUSALS)
+        records = self.articles["new"] + self.articles["changed"]
+        return {
+            "pages_fetched": self.pages_fetched,
+            "articles": {k: self.articles[k] for k in ("new", "changed", "unchanged", "skipped")},
+            "article_pages": sum(self.articles.values()),
+            "dropped": dict(sorted(self.dropped.items())),
+            "rejected": dict(sorted(self.rejected.items())),
+            "errors": dict(sorted(self.errors.items())),
+            "error_rate": round(failed / (failed + self.responses_ok), 4) if failed else 0.0,
+            "coverage": {
+                k: round(self.covered[k] / records, 4) if records else None
+                for k in ("date_published", "authors", "language")
+            },
+        }
+
+
+def verdict(manifest: dict[str, Any], rules: HealthRules) -> list[str]:
+    """Why the run described by ``manifest`` is unhealthy; empty when it is healthy."""
+    failures = []
+    reason = manifest.get("finish_reason")
+    if reason in _CUT_SHORT:
+        failures.append(f"the crawl did not finish: {reason}")
+    for file in manifest["files"]:
+        if file.get("committed") is False:
+            failures.append(f"output not stored: {file['uri']}")
+    for name, site in manifest["sites"].items():
+        if site["article_pages"] < rules.min_articles:
+            failures.append(
+                f"site {name}: {site['article_pages']} article pages (new, changed, unchanged "
+                f"or skipped), fewer than NEWS_HEALTH_MIN_ARTICLES={rules.min_articles}"
+            )
+        if site["error_rate"] > rules.max_error_rate:
+            failures.append(
+                f"site {name}: error rate {site['error_rate']:.2f} above "
+                f"NEWS_MAX_ERROR_RATE={rules.max_error_rate} ({_top(site['errors'])})"
+            )
+    return failures
+
+
+def alerts(manifest: dict[str, Any], previous: dict[str, Any], drop: float) -> list[str]:
+    """Large drops since the previous run: a site's article pages fell by more than ``drop``
+    (a share), or a site is gone."""
+    found = []
+    for name, before in previous.get("sites", {}).items():
+        now = manifest["sites"].get(name)
+        if now is None:
+            found.append(f"site {name}: not crawled (previous run: {before['article_pages']})")
+            continue
+        was, is_ = before.get("article_pages", 0), now["article_pages"]
+        if drop and was and is_ < was * (1 - drop):
+            found.append(
+                f"site {name}: {is_} article pages, previous run {was} ({is_ / was - 1:+.0%})"
+            )
+    return found
+
+
+def _top(errors: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {n}" for k, n in Counter(errors).most_common(3))
+
+
+class RunManifest:
+    def __init__(self, path: str, stats: StatsCollector, rules: HealthRules) -> None:
+        self.path_template = path
+        self.stats = stats
+        self.rules = rules
+        self.crawl_id = new_crawl_id()
+        self.spider_name = "crawl"
+        self.started_at = _now()
+        self.finish_reason: str | None = None
+        self.sites: dict[str, SiteTally] = {}
+        self.files: list[dict[str, Any]] = []
+        self.path: Path | None = None
+        # The verdict once written: a list of failures, empty when healthy.
+        self.failures: list[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunManifest:
+        settings = crawler.settings
+        rules = HealthRules(
+            min_articles=settings.getint("NEWS_HEALTH_MIN_ARTICLES"),
+            max_error_rate=settings.getfloat("NEWS_MAX_ERROR_RATE"),
+            drop_alert=settings.getfloat("NEWS_DROP_ALERT"),
+            exit_code=settings.getint("NEWS_UNHEALTHY_EXIT_CODE"),
+        )
+        ext = cls(settings.get("NEWS_MANIFEST") or _beside_output(crawler), crawler.stats, rules)
+        for handler, signal in (
+            (ext.spider_opened, signals.spider_opened),
+            (ext.spider_closed, signals.spider_closed),
+            (ext.response_received, signals.response_received),
+            (ext.item_scraped, signals.item_scraped),
+            (ext.item_dropped, signals.item_dropped),
+            (ext.feed_slot_closed, signals.feed_slot_closed),
+            (ext.page_failed, news_signals.page_failed),
+            (ext.page_rejected, news_signals.page_rejected),
+            (ext.article_unchanged, state.article_unchanged),
+            # After the feeds are stored and the stats have their finish reason.
+            (ext.engine_stopped, signals.engine_stopped),
+        ):
+            crawler.signals.connect(handler, signal=signal)
+        return ext
+
+    @property
+    def exit_code(self) -> int:
+        return self.rules.exit_code if self.failures else 0
+
+    def _site(self, name: str | None) -> SiteTally:
+        return self.sites.setdefault(name or "?", SiteTally())
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.crawl_id = getattr(spider, "crawl_id", None) or self.crawl_id
+        self.spider_name = spider.name
+        self.started_at = _now()
+        for name in getattr(spider, "sites", {}):
+            self._site(name)
+
+    def spider_closed(self, reason: str) -> None:
+        self.finish_reason = reason
+
+    def response_received(self, response: Response, request: Request) -> None:
+        if "site" not in request.meta:  # Scrapy's own robots.txt requests
+            return
+        tally = self._site(request.meta["site"])
+        if request.meta.get("page"):
+            tally.pages_fetched += 1
+        # A guessed feed or sitemap path that is not there is an answer, not an error.
+        if response.status < 400 or (request.meta.get("probe") and response.status in (404, 410)):
+            tally.responses_ok += 1
+
+    def item_scraped(self, item: Any) -> None:
+        adapter = ItemAdapter(item)
+        tally = self._site(adapter.get("site"))
+        tally.articles["new" if (adapter.get("version") or 1) == 1 else "changed"] += 1
+        for key in ("date_published", "authors", "language"):
+            if adapter.get(key):
+                tally.covered[key] += 1
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        # Rejects are counted from page_rejected; unchanged articles from article_unchanged.
+        reason = getattr(exception, "reason", None) or type(exception).__name__
+        if not isinstance(exception, RejectItem) and reason != "unchanged":
+            self._site(ItemAdapter(item).get("site")).dropped[reason] += 1
+
+    def page_failed(self, reason: str, site: str | None = None) -> None:
+        self._site(site).errors[reason] += 1
+
+    def page_rejected(self, reason: str, site: str | None = None) -> None:
+        self._site(site).rejected[reason] += 1
+
+    def article_unchanged(self, site: str, how: str) -> None:
+        self._site(site).articles["skipped" if how == "skipped" else "unchanged"] += 1
+
+    def feed_slot_closed(self, slot: FeedSlot) -> None:
+        storage = slot.storage
+        local = _local_path(slot.uri)
+        entry: dict[str, Any] = {"uri": slot.uri, "records": slot.itemcount}
+        if isinstance(storage, feedstorage.AtomicFileFeedStorage):
+            entry.update(sha256=storage.sha256, committed=storage.committed)
+        elif local is not None:
+            entry["sha256"] = feedstorage.sha256_of(local)
+        if local is not None and local.exists():
+            entry["bytes"] = local.stat().st_size
+        self.files.append(entry)
+
+    def engine_stopped(self) -> None:
+        path = Path(
+            self.path_template
+            % {"crawl_id": self.crawl_id, "name": self.spider_name, "time": _stamp()}
+        )
+        previous_path, previous = self._previous(path)
+        manifest = self.build()
+        manifest["previous"] = (
+            {"crawl_id": previous.get("crawl_id"), "path": str(previous_path)} if previous else None
+        )
+        manifest["alerts"] = alerts(manifest, previous or {}, self.rules.drop_alert)
+        self.failures = verdict(manifest, self.rules)
+        manifest["health"] = {
+            "ok": not self.failures,
+            "failures": self.failures,
+            "exit_code": self.exit_code,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.part")
+        temp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        temp.replace(path)
+        self.path = path
+        for alert in manifest["alerts"]:
+            logger.warning("Compared with the previous run: %(alert)s", {"alert": alert})
+        for failure in self.failures:
+            logger.error("Unhealthy run: %(failure)s", {"failure": failure})
+        logger.info("Run manifest written to %(path)s", {"path": path})
+
+    def build(self) -> dict[str, Any]:
+        sites = {name: tally.summary() for name, tally in sorted(self.sites.items())}
+        totals: Counter[str] = Counter()
+        for site in sites.values():
+            totals.update(site["articles"])
+            totals["pages_fetched"] += site["pages_fetched"]
+        totals["records"] = sum(f["records"] for f in self.files)
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "crawl_id": self.crawl_id,
+            "spider": self.spider_name,
+            "started_at": self.started_at,
+            "finished_at": _now(),
+            "finish_reason": self.finish_reason,
+            "totals": dict(totals),
+            "sites": sites,
+            "files": self.files,
+        }
+
+    def _previous(self, path: Path) -> tuple[Path | None, dict[str, Any] | None]:
+        """The manifest of the run before: the file at ``path`` itself when the name is fixed,
+        else the newest file the template matches."""
+        if "%(" not in self.path_template:
+            candidates = [path] if path.exists() else []
+        else:
+            pattern = self.path_template % {"crawl_id": "*", "name": "*", "time": "*"}
+            candidates = sorted(
+                (Path(p) for p in glob.glob(pattern) if Path(p) != path),
+                key=lambda p: p.stat().st_mtime,
+            )
+        for candidate in reversed(candidates):
+            try:
+                return candidate, json.loads(candidate.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+        return None, None
+
+
+def _beside_output(crawler: Crawler) -> str:
+    """``<output>.manifest.json`` for one local output file; ``<root>/manifests/<crawl>.json``
+    for partitioned output under ``<root>`` (NEWS_OUTPUT); else under ``data/manifests``."""
+    for uri, options in crawler.settings.getdict("FEEDS").items():
+        local = _local_path(str(uri))
+        if local is None:
+            continue
+        if "%(" not in str(local):
+            return f"{local}.manifest.json"
+        if "site" in options:  # one of the per-site feeds of NEWS_OUTPUT
+            local = _local_path(crawler.settings.get("NEWS_OUTPUT")) or local
+        root = str(local).split("%(", 1)[0].rsplit("/", 1)[0] or "."
+        return f"{root}/manifests/%(crawl_id)s.json"
+    return "data/manifests/%(crawl_id)s.json"
+
+
+def _local_path(uri: str) -> Path | None:
+    parts = urlsplit(uri)
+    if parts.scheme == "file":
+        return Path(parts.path)
+    if parts.scheme == "" or len(parts.scheme) == 1:  # a path (or a Windows drive letter)
+        return Path(uri)
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")

@@ -1,0 +1,67 @@
+"""Only new and changed articles go on to the output; unchanged ones are counted and dropped.
+
+Runs after dedup, against the crawl state (``crawler.state``): a record whose id was delivered
+before with the same text hash is unchanged; with another text it is changed, and goes out
+again under the same ``id`` with ``version`` one up and ``date_modified`` set (the page's own,
+or now). A new record that repeats the text of a delivered record of the same site under
+another id, exactly or within ``NEWS_NEAR_DUPLICATE_BITS`` bits of its simhash, or one already
+emitted in this crawl, is dropped as a duplicate: the record delivered first wins.
+
+Settings: ``NEWS_STATE`` (no state, no pipeline), ``NEWS_NEAR_DUPLICATE_BITS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from crawler.items import ArticleItem
+from crawler.records import utc_now
+from crawler.state import StateTracker, fingerprint
+from pipelines.dedup import Duplicate
+
+
+class Unchanged(Duplicate):
+    """Delivered before with the same text: expected on every scheduled run, not an error."""
+
+    log_level = "DEBUG"
+
+
+class IncrementalPipeline:
+    def __init__(self, tracker: StateTracker, stats: StatsCollector) -> None:
+        self.tracker = tracker
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalPipeline:
+        tracker = crawler.get_extension(StateTracker)
+        if tracker is None:
+            raise NotConfigured("no crawl state (NEWS_STATE is empty)")
+        return cls(tracker, crawler.stats)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        previous = self.tracker.delivered(item.id or "")
+        if previous is not None and previous.text_hash == item.text_hash:
+            self.tracker.unchanged(item, previous)
+            self.stats.inc_value("newscrawl/articles/unchanged")
+            raise Unchanged("unchanged", f"unchanged since {previous.delivered_at}: {item.url}")
+        fp = fingerprint(item.text or "")
+        if previous is None:
+            found = self.tracker.duplicate_of(item, fp)
+            if found is not None:
+                kind, original = found
+                self.stats.inc_value(f"newscrawl/duplicates/{kind}")
+                raise Duplicate(f"duplicates/{kind}", f"{item.url} repeats record {original}")
+            item = replace(item, version=1)
+        else:
+            item = replace(
+                item,
+                version=previous.version + 1,
+                date_modified=item.date_modified or utc_now(),
+            )
+        self.tracker.emitting(item, fp, previous)
+        self.stats.inc_value(f"newscrawl/articles/{'new' if previous is None else 'changed'}")
+        return item

@@ -1,0 +1,216 @@
+"""The pure parts of scheduled crawls: URL normalisation, fingerprints, the SQLite crawl state,
+the atomic feed storage and the recovery of a crawl killed between staging and settling a
+file, and the manifest's health rules."""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import pytest
+
+from crawler.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
+from crawler.manifest import HealthRules, alerts, verdict
+from crawler.records import record_id
+from crawler.state import (
+    Batch,
+    PageState,
+    RecordState,
+    SqliteState,
+    StateTracker,
+    distance,
+    fingerprint,
+)
+from crawler.urls import normalize_url
+from tests.faultserver import _prose
+
+ARTICLE = "https://news.example.com/2024/05/01/river-park.html"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "HTTPS://News.Example.com:443/2024/05/01/river-park.html",
+        ARTICLE + "#comments",
+        ARTICLE + "?utm_source=newsletter&utm_medium=email",
+        ARTICLE + "?fbclid=abc123&gclid=xyz",
+        ARTICLE + "?output=amp",
+        ARTICLE + "?amp=1",
+        ARTICLE + "?print=1",
+        ARTICLE + ";jsessionid=0A1B2C",
+        "https://news.example.com/amp/2024/05/01/river-park.html",
+        "https://news.example.com/2024/05/01/river-park.amp.html",
+    ],
+)
+def test_url_variants_normalise_to_one_url_and_id(variant):
+    assert normalize_url(variant) == ARTICLE
+    assert record_id(variant) == record_id(ARTICLE)
+
+
+def test_normalisation_keeps_what_names_another_page():
+    assert normalize_url("http://ex.com:8080/a?id=2&page=3") == "http://ex.com:8080/a?id=2&page=3"
+    assert normalize_url("https://ex.com/story/amp/") == "https://ex.com/story/"
+    assert normalize_url("https://ex.com/story/print") == "https://ex.com/story"
+    assert normalize_url("http://ex.com/a?b=2&a=1") == "http://ex.com/a?a=1&b=2"
+    assert record_id("http://ex.com/a?id=1") != record_id("http://ex.com/a?id=2")
+
+
+def test_fingerprints_tell_near_duplicates_from_other_articles():
+    texts = ["\n".join(_prose(random.Random(n))) for n in range(40)]
+    prints = [fingerprint(t) for t in texts]
+    # Articles written from one small phrase book still stay well apart.
+    assert min(distance(a, b) for i, a in enumerate(prints) for b in prints[i + 1 :]) > 3
+    long = "\n".join(_prose(random.Random(99), paragraphs=12))
+    copy = long.replace("\n", "\nRead more on our website.\n", 1)
+    assert distance(fingerprint(long), fingerprint(copy)) <= 3
+    # Too short for shingles: only exact copies match.
+    assert fingerprint("Brief note.") == fingerprint("Brief note.")
+    assert distance(fingerprint("Brief note."), fingerprint("Brief notes.")) > 3
+
+
+def _record(rid: str, text: str, version: int = 1) -> RecordState:
+    return RecordState(
+        id=rid,
+        site="ex",
+        canonical_url=None,
+        text_hash=f"hash-{text}",
+        fingerprint=fingerprint(text),
+        version=version,
+        times_changed=version - 1,
+        first_seen="2024-05-01T00:00:00Z",
+        delivered_at="2024-05-01T00:00:00Z",
+        delivered_file="out.jsonl",
+    )
+
+
+def _page(url: str, rid: str | None, etag: str | None = None) -> PageState:
+    return PageState(url, "ex", rid, "2024-05-01T00:00:00Z", etag=etag, source_date="2024-05-01")
+
+
+def test_sqlite_state_stages_settles_and_resets(tmp_path):
+    state = SqliteState(tmp_path / "state.sqlite")
+    text = "\n".join(_prose(random.Random(1)))
+    batch = Batch("c1/1", "out.jsonl", None, (_record("a", text),), (_page("u1", "a", '"e1"'),))
+    state.stage(batch)
+    assert state.record("a") is None, "staged is not delivered"
+    assert [b.id for b in state.staged()] == ["c1/1"]
+    state.settle("c1/1", delivered=True)
+    assert state.staged() == []
+    assert state.record("a") == _record("a", text)
+    assert state.page("u1") == _page("u1", "a", '"e1"')
+    # A page saved again keeps when it was first seen and the date it was listed with.
+    later = PageState("u1", "ex", "a", "2030-01-01T00:00:00Z", "2030-01-01T00:00:00Z")
+    state.save_pages([later])
+    page = state.page("u1")
+    assert page and page.first_seen == "2024-05-01T00:00:00Z" and page.source_date == "2024-05-01"
+    # Exact text, or a fingerprint a few bits away, finds the record; another text does not.
+    near = text.replace("\n", "\nRead more on our website.\n", 1)
+    assert [r.id for r in state.similar("ex", "other", fingerprint(near), 3)] == ["a"]
+    assert [r.id for r in state.similar("ex", "hash-" + text, 0, 0)] == ["a"]
+    other = "\n".join(_prose(random.Random(2)))
+    assert state.similar("ex", "other", fingerprint(other), 3) == []
+    assert state.similar("elsewhere", "hash-" + text, fingerprint(text), 3) == []
+    state.stage(Batch("c1/2", "x", None, (_record("b", other),), ()))
+    state.settle("c1/2", delivered=False)
+    assert state.record("b") is None and state.staged() == []
+    assert state.sites() == {"ex": {"pages": 1, "records": 1}}
+    assert state.reset_site("ex") == 2
+    assert state.record("a") is None and state.page("u1") is None
+    state.close()
+
+
+def test_atomic_storage_shows_only_complete_files(tmp_path):
+    target = tmp_path / "out" / "run.jsonl"
+    storage = AtomicFileFeedStorage(str(target), feed_options={"overwrite": True})
+    file = storage.open(None)  # type: ignore[arg-type]
+    file.write(b'{"a": 1}\n')
+    assert not target.exists(), "nothing under the final name while writing"
+    (part,) = target.parent.glob(".run.jsonl.*.part")
+    storage.store(file)
+    assert target.read_bytes() == b'{"a": 1}\n'
+    assert not part.exists()
+    assert storage.committed and storage.sha256 == sha256_of(target)
+    # Appending (-o) copies what was there, and still appears at once.
+    appending = AtomicFileFeedStorage(f"file://{target}", feed_options={"overwrite": False})
+    file = appending.open(None)  # type: ignore[arg-type]
+    file.write(b'{"a": 2}\n')
+    appending.store(file)
+    assert target.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
+
+
+def test_the_part_file_of_a_killed_crawl_is_removed(tmp_path):
+    target = tmp_path / "run.jsonl"
+    dead = os.fork()
+    if dead == 0:  # a process that is gone by the time the next crawl writes
+        os._exit(0)
+    os.waitpid(dead, 0)
+    stale = tmp_path / f".other-run.jsonl.{dead}.abcd1234.part"
+    stale.write_bytes(b'{"half":')
+    live = tmp_path / f".run.jsonl.{os.getpid()}.beef5678.part"
+    live.write_bytes(b"")
+    storage = AtomicFileFeedStorage(str(target), feed_options={"overwrite": True})
+    storage.store(storage.open(None))  # type: ignore[arg-type]
+    assert not stale.exists()
+    assert live.exists(), "a running crawl's file is left alone"
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str) -> None:
+        self.values[key] = self.values.get(key, 0) + 1
+
+
+class _Spider:
+    crawl_id = "c2"
+
+
+def test_a_crawl_killed_between_staging_and_settling_is_recovered_from_its_file(tmp_path):
+    """Killed after the file was renamed: its records were delivered. Killed before: not."""
+    state = SqliteState(tmp_path / "state.sqlite")
+    renamed, never = tmp_path / "renamed.jsonl", tmp_path / "never.jsonl"
+    renamed.write_bytes(b'{"id": "a"}\n')
+    never.write_bytes(b'{"old": "file"}\n')  # the previous run's file under the same name
+    state.stage(Batch("c1/1", str(renamed), sha256_of(renamed), (_record("a", "x"),), ()))
+    state.stage(Batch("c1/2", str(never), "0" * 64, (_record("b", "y"),), ()))
+    stats = _Stats()
+    tracker = StateTracker(state, stats, None)  # type: ignore[arg-type]
+    tracker.spider_opened(_Spider())  # type: ignore[arg-type]
+    assert state.record("a") is not None
+    assert state.record("b") is None
+    assert state.staged() == []
+    assert stats.values == {"newscrawl/state/recovered": 1, "newscrawl/state/discarded": 1}
+
+
+def _manifest(**site: Any) -> dict[str, Any]:
+    base = {"article_pages": 10, "error_rate": 0.0, "errors": {}}
+    return {"finish_reason": "finished", "files": [], "sites": {"ex": {**base, **site}}}
+
+
+def test_health_rules_and_drop_alerts():
+    rules = HealthRules()
+    assert verdict(_manifest(), rules) == []
+    (failure,) = verdict(_manifest(article_pages=0), rules)
+    assert failure.startswith("site ex: 0 article pages")
+    errors = {"failed/http_500": 9, "failed/timeout": 1}
+    (failure,) = verdict(_manifest(error_rate=0.9, errors=errors), rules)
+    assert "error rate 0.90 above NEWS_MAX_ERROR_RATE=0.5 (failed/http_500: 9" in failure
+    assert verdict({**_manifest(), "finish_reason": "shutdown"}, rules)
+    assert alerts(_manifest(article_pages=4), _manifest(), 0.5) == [
+        "site ex: 4 article pages, previous run 10 (-60%)"
+    ]
+    assert alerts(_manifest(article_pages=6), _manifest(), 0.5) == []
+    assert alerts({"sites": {}}, _manifest(), 0.5) == ["site ex: not crawled (previous run: 10)"]
+
+
+def test_partitioned_feeds_one_file_per_site():
+    feeds = partitioned_feeds("out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl.gz", ["a b", "c"])
+    assert list(feeds) == [
+        "out/a_b/%(crawl_date)s/%(crawl_id)s.jsonl.gz",
+        "out/c/%(crawl_date)s/%(crawl_id)s.jsonl.gz",
+    ]
+    options = feeds["out/c/%(crawl_date)s/%(crawl_id)s.jsonl.gz"]
+    assert options["site"] == "c" and options["format"] == "jsonlines"
+    assert options["postprocessing"] == ["scrapy.extensions.postprocessing.GzipPlugin"]
