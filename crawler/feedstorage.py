@@ -7,6 +7,9 @@ fsyncs the folder. A crawl killed before that leaves only the ``.part`` file, wh
 crawl writing the same target removes. ``-o`` (append) copies the existing file first, so the
 appended file appears at once too.
 
+A distributed crawl (crawler.distributed) puts ``%(worker_id)s`` in the file names, so that each
+worker writes its own files.
+
 ``partitioned_feeds`` is the output of a crawl given no ``-o``/``-O``: one file per site,
 ``NEWS_OUTPUT`` (e.g. ``out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl``, ``.gz`` to gzip).
 """
@@ -28,6 +31,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import ItemFilter
 from scrapy.signalmanager import SignalManager
+from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
 
 logger = logging.getLogger(__name__)
@@ -83,7 +87,15 @@ class AtomicFileFeedStorage:
         file.close()
         self.sha256 = digest.hexdigest()
         if self.signals is not None:
-            self.signals.send_catch_log(feed_committing, storage=self)
+            results = self.signals.send_catch_log(feed_committing, storage=self)
+            if any(isinstance(result, Failure) for _, result in results):
+                # The crawl state could not stage the file's records (its store is gone): a
+                # file delivered now would be emitted again by the next crawl. Not delivered.
+                self.temp.unlink(missing_ok=True)
+                logger.error(
+                    "Output not stored, its records were not staged: %(p)s", {"p": self.path}
+                )
+                return
         os.replace(self.temp, self.path)
         _fsync_dir(self.path.parent)
         self.committed = True

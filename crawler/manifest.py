@@ -16,9 +16,11 @@ from __future__ import annotations
 import glob
 import json
 import logging
+import os
 import secrets
+import socket
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,13 +45,85 @@ _REFUSALS = frozenset(
     {"failed/robots_txt", "failed/site_budget", "failed/offsite_redirect", "failed/redirect_scheme"}
 )
 # Finish reasons of a crawl that did not get to its end.
-_CUT_SHORT = frozenset({"shutdown", "memusage_exceeded", "cancelled"})
+# (redis_unavailable: a distributed worker that lost Redis, crawler.distributed.)
+_CUT_SHORT = frozenset({"shutdown", "memusage_exceeded", "cancelled", "redis_unavailable"})
 
 
 def new_crawl_id(now: datetime | None = None) -> str:
     """A crawl id that sorts by start time: ``20240605T101500Z-3fa9c1``."""
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def worker_id() -> str:
+    """The default ``NEWS_WORKER_ID``: host name and process id."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def with_worker_id(template: str) -> str:
+    """An output or manifest path template with the worker id in the file name, so that the
+    workers of a distributed crawl write their own files."""
+    if not template or "%(worker_id)s" in template:
+        return template
+    if "%(crawl_id)s" in template:
+        return template.replace("%(crawl_id)s", "%(crawl_id)s.%(worker_id)s")
+    head, sep, name = template.rpartition("/")
+    stem, dot, ext = name.partition(".")
+    return f"{head}{sep}{stem}.%(worker_id)s{dot}{ext}"
+
+
+def merge_manifests(manifests: list[dict[str, Any]], rules: HealthRules) -> dict[str, Any]:
+    """One manifest for the workers of one distributed crawl: per-site counts summed, files
+    listed together, health judged on the whole (and failed when a worker failed)."""
+    ids = {m.get("crawl_id") for m in manifests}
+    if len(ids) != 1:
+        raise ValueError(f"manifests of different crawls: {sorted(map(str, ids))}")
+    sites: dict[str, SiteTally] = {}
+    for m in manifests:
+        for name, site in m.get("sites", {}).items():
+            tally = sites.setdefault(name, SiteTally())
+            tally.pages_fetched += site["pages_fetched"]
+            tally.articles.update(site["articles"])
+            tally.dropped.update(site["dropped"])
+            tally.rejected.update(site["rejected"])
+            tally.errors.update(site["errors"])
+            records = site["articles"]["new"] + site["articles"]["changed"]
+            for key, share in site["coverage"].items():
+                tally.covered[key] += round((share or 0) * records)
+            tally.responses_ok += site.get("responses_ok", 0)
+    merged_sites = {name: tally.summary() for name, tally in sorted(sites.items())}
+    files = [f for m in manifests for f in m.get("files", [])]
+    totals: Counter[str] = Counter()
+    for site in merged_sites.values():
+        totals.update(site["articles"])
+        totals["pages_fetched"] += site["pages_fetched"]
+    totals["records"] = sum(f["records"] for f in files)
+    reasons = sorted({str(m.get("finish_reason")) for m in manifests})
+    merged: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
+        "crawl_id": ids.pop(),
+        "spider": manifests[0].get("spider"),
+        "started_at": min(m["started_at"] for m in manifests),
+        "finished_at": max(m["finished_at"] for m in manifests),
+        "finish_reason": reasons[0] if len(reasons) == 1 else ",".join(reasons),
+        "workers": sorted(str(m.get("worker_id")) for m in manifests),
+        "totals": dict(totals),
+        "sites": merged_sites,
+        "files": files,
+    }
+    failures = verdict({**merged, "finish_reason": None}, rules)
+    for m in manifests:
+        failures += [
+            f"worker {m.get('worker_id')}: {f}"
+            for f in m.get("health", {}).get("failures", [])
+            if f.startswith(("the crawl did not finish", "output not stored"))
+        ]
+    merged["health"] = {
+        "ok": not failures,
+        "failures": failures,
+        "exit_code": rules.exit_code if failures else 0,
+    }
+    return merged
 
 
 @dataclass(frozen=True)
@@ -78,6 +152,8 @@ class SiteTally:
         records = self.articles["new"] + self.articles["changed"]
         return {
             "pages_fetched": self.pages_fetched,
+            # Answered requests, the denominator of error_rate (manifests of workers add up).
+            "responses_ok": self.responses_ok,
             "articles": {k: self.articles[k] for k in ("new", "changed", "unchanged", "skipped")},
             "article_pages": sum(self.articles.values()),
             "dropped": dict(sorted(self.dropped.items())),
@@ -141,6 +217,7 @@ class RunManifest:
         self.stats = stats
         self.rules = rules
         self.crawl_id = new_crawl_id()
+        self.worker_id = ""
         self.spider_name = "crawl"
         self.started_at = _now()
         self.finish_reason: str | None = None
@@ -159,7 +236,13 @@ class RunManifest:
             drop_alert=settings.getfloat("NEWS_DROP_ALERT"),
             exit_code=settings.getint("NEWS_UNHEALTHY_EXIT_CODE"),
         )
-        ext = cls(settings.get("NEWS_MANIFEST") or _beside_output(crawler), crawler.stats, rules)
+        path = settings.get("NEWS_MANIFEST") or _beside_output(crawler)
+        if settings.get("NEWS_REDIS_URL"):
+            # One manifest per worker of a distributed crawl (scrapy manifest-merge joins them).
+            path = with_worker_id(path)
+            # A worker may get none of a site's articles: that rule is for the merged manifest.
+            rules = replace(rules, min_articles=0)
+        ext = cls(path, crawler.stats, rules)
         for handler, signal in (
             (ext.spider_opened, signals.spider_opened),
             (ext.spider_closed, signals.spider_closed),
@@ -185,6 +268,7 @@ class RunManifest:
 
     def spider_opened(self, spider: Spider) -> None:
         self.crawl_id = getattr(spider, "crawl_id", None) or self.crawl_id
+        self.worker_id = getattr(spider, "worker_id", "")
         self.spider_name = spider.name
         self.started_at = _now()
         for name in getattr(spider, "sites", {}):
@@ -241,7 +325,12 @@ class RunManifest:
     def engine_stopped(self) -> None:
         path = Path(
             self.path_template
-            % {"crawl_id": self.crawl_id, "name": self.spider_name, "time": _stamp()}
+            % {
+                "crawl_id": self.crawl_id,
+                "worker_id": self.worker_id,
+                "name": self.spider_name,
+                "time": _stamp(),
+            }
         )
         previous_path, previous = self._previous(path)
         manifest = self.build()
@@ -276,6 +365,7 @@ class RunManifest:
         return {
             "manifest_version": MANIFEST_VERSION,
             "crawl_id": self.crawl_id,
+            "worker_id": self.worker_id,
             "spider": self.spider_name,
             "started_at": self.started_at,
             "finished_at": _now(),
@@ -291,7 +381,12 @@ class RunManifest:
         if "%(" not in self.path_template:
             candidates = [path] if path.exists() else []
         else:
-            pattern = self.path_template % {"crawl_id": "*", "name": "*", "time": "*"}
+            pattern = self.path_template % {
+                "crawl_id": "*",
+                "worker_id": "*",
+                "name": "*",
+                "time": "*",
+            }
             candidates = sorted(
                 (Path(p) for p in glob.glob(pattern) if Path(p) != path),
                 key=lambda p: p.stat().st_mtime,

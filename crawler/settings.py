@@ -73,6 +73,18 @@ NEWS_MAX_ERROR_RATE = 0.5
 NEWS_DROP_ALERT = 0.5
 NEWS_UNHEALTHY_EXIT_CODE = 3
 
+# --- distributed crawls on Redis (crawler/distributed.py, scrapy-redis) --------------------------
+# A redis:// URL switches the crawl to distributed mode: shared queue, dupefilter and crawl state;
+# also read from the environment variable of the same name. Empty: a crawl of one process.
+NEWS_REDIS_URL = os.environ.get("NEWS_REDIS_URL", "")
+# A worker whose shared queue stayed empty this many seconds closes (the crawl's end).
+NEWS_REDIS_IDLE_SECONDS = 30
+# A worker that lost Redis retries (with backoff) this long, then stops: finish reason
+# redis_unavailable, exit status NEWS_UNHEALTHY_EXIT_CODE.
+NEWS_REDIS_RETRY_SECONDS = 60.0
+# In the worker's output and manifest names; empty: <hostname>-<pid>.
+NEWS_WORKER_ID = ""
+
 # --- politeness: one portal is one host; be a guest it does not notice ---------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWS_CONTACT_URL})"
 ROBOTSTXT_OBEY = True

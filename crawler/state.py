@@ -2,15 +2,15 @@
 or feed said, their HTTP validators, and which record each delivered in which version, so that
 a run fetches and emits only what is new or changed, and delivers nothing twice.
 
-``CrawlState`` is the whole interface a store implements (SQLite here; a Redis store can take
-its place, ``NEWS_STATE=redis://…``); ``StateTracker`` is the Scrapy extension that owns the
+``CrawlState`` is the whole interface a store implements (SQLite here; ``crawler.state_redis``
+for ``NEWS_STATE=redis://…``); ``StateTracker`` is the Scrapy extension that owns the
 store for a crawl. A record counts as delivered only once the output file holding it has its
 final name: the tracker stages the file's records in the store before the feed storage renames
 it (``crawler.feedstorage``), and settles them after, so a crawl killed at any point either
 delivered a file, with its records, or neither; the next crawl finds out which from the file.
 
-Settings: ``NEWS_STATE`` (path of the SQLite file; empty: no state), ``NEWS_RECHECK_DAYS``,
-``NEWS_NEAR_DUPLICATE_BITS``.
+Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty: no state),
+``NEWS_RECHECK_DAYS``, ``NEWS_NEAR_DUPLICATE_BITS``.
 """
 
 from __future__ import annotations
@@ -164,9 +164,13 @@ class CrawlState(Protocol):
 
 
 def open_state(uri: str) -> CrawlState:
-    """The store ``NEWS_STATE`` names: a file path (or ``sqlite:///path``)."""
-    if uri.startswith(("redis://", "rediss://")):
-        raise NotConfigured("NEWS_STATE: a Redis crawl state is not implemented yet")
+    """The store ``NEWS_STATE`` names: a file path (or ``sqlite:///path``), or a Redis URL
+    (``redis://host:port/db``: shared by the workers of a distributed crawl)."""
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        # Imported only here: a crawl without Redis does not need the redis package.
+        from crawler.state_redis import RedisState
+
+        return RedisState(uri)
     return SqliteState(uri.removeprefix("sqlite://"))
 
 

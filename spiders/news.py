@@ -14,7 +14,8 @@ Settings: ``NEWS_SITES_FILE``, ``NEWS_PROBE_COMMON_PATHS``, ``NEWS_SITEMAP_MAX_E
 ``NEWS_EXTRACT_WORKERS`` and ``NEWS_EXTRACT_TIMEOUT`` (the extraction pool, crawler/pool.py),
 ``NEWS_TEMPLATE_MIN_PAGES`` (articles of a site a line must recur on to be learned as template),
 ``NEWS_CONTACT_URL`` (named in the User-Agent unless ``USER_AGENT`` is set), ``DOWNLOAD_MAXSIZE``
-(also bounds a gzipped sitemap once unpacked).
+(also bounds a gzipped sitemap once unpacked), ``NEWS_REDIS_URL`` (a distributed crawl,
+crawler/distributed.py) and ``NEWS_WORKER_ID``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from twisted.python.failure import Failure
 
 from crawler import __version__, discovery, faults, metadata
 from crawler.feedstorage import partitioned_feeds
-from crawler.manifest import new_crawl_id
+from crawler.manifest import new_crawl_id, with_worker_id, worker_id
 from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
 from crawler.records import build_item
 from crawler.signals import page_failed, page_rejected
@@ -72,6 +73,10 @@ class NewsSpider(scrapy.Spider):
         # This run's id and UTC start date (from_crawler): in output file names and the manifest.
         self.crawl_id = ""
         self.crawl_date = ""
+        # In output and manifest names (%(worker_id)s); distributed crawls add it to both.
+        self.worker_id = ""
+        # Whether this worker pushes the start requests (always, unless distributed).
+        self.seeder = True
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -81,6 +86,11 @@ class NewsSpider(scrapy.Spider):
         if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
             contact = settings.get("NEWS_CONTACT_URL")
             settings.set("USER_AGENT", f"newscrawl/{__version__} (+{contact})", "spider")
+        if url := settings.get("NEWS_REDIS_URL"):
+            # Distributed mode; without it Redis and scrapy-redis are never imported.
+            from crawler import distributed
+
+            distributed.configure(settings, url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -94,7 +104,14 @@ class NewsSpider(scrapy.Spider):
         )
         spider.crawl_id = crawler.settings.get("NEWS_CRAWL_ID") or new_crawl_id()
         spider.crawl_date = datetime.now(UTC).strftime("%Y-%m-%d")
+        spider.worker_id = crawler.settings.get("NEWS_WORKER_ID") or worker_id()
         output = crawler.settings.get("NEWS_OUTPUT")
+        if crawler.settings.get("NEWS_REDIS_URL"):
+            from crawler import distributed
+
+            spider.crawl_id, spider.seeder = distributed.join_crawl(crawler.settings, cls.name)
+            # Each worker writes its own files.
+            output = with_worker_id(output)
         if output and not crawler.settings.getdict("FEEDS"):
             # No -o/-O: one file per site and run. Without sites the demo portal is crawled.
             feeds = partitioned_feeds(output, list(spider.sites) or ["demo"])
@@ -105,6 +122,9 @@ class NewsSpider(scrapy.Spider):
     # --- start -----------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        if not self.seeder:
+            # Distributed: another worker pushed the start requests into the shared queue.
+            return
         if not self.sites:
             self._start_demo()
         probe = self.settings.getbool("NEWS_PROBE_COMMON_PATHS")

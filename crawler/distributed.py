@@ -1,0 +1,281 @@
+"""Distributed crawls on Redis (scrapy-redis): many ``scrapy crawl news`` workers share one
+frontier, one request dupefilter and one crawl state.
+
+``NEWS_REDIS_URL`` (setting or environment variable) switches it on; without it this module is
+never imported. ``configure`` (called from the spider's ``update_settings``) swaps in the
+scrapy-redis scheduler and dupefilter, keeps the crawl state in the same Redis unless
+``NEWS_STATE`` is given, and adds the ``IdleClose`` extension. Workers of one crawl share its
+crawl id: ``NEWS_CRAWL_ID`` when given (e.g. a scheduler's run id), else the crawl the first
+worker registered in Redis. The first worker of a crawl (a Redis ``SET NX``) pushes the sites'
+start requests into the shared queue; the others take their work from it.
+
+Redis keys, all under ``newscrawl:<spider>:``: ``current`` (the crawl id workers join),
+``<crawl_id>:seeded``, ``<crawl_id>:requests`` (the queue), ``<crawl_id>:dupefilter``.
+
+Settings: ``NEWS_REDIS_URL``, ``NEWS_REDIS_IDLE_SECONDS`` (a worker whose shared queue stayed
+empty this long closes; scrapy-redis' ``MAX_IDLE_TIME_BEFORE_CLOSE``), ``NEWS_REDIS_RETRY_SECONDS``
+(how long a worker that lost Redis retries before it stops, finish reason ``redis_unavailable``:
+an unhealthy run), ``NEWS_WORKER_ID`` (in output and manifest names; default host-pid).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.http import Request
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.defer import deferred_from_coro
+from scrapy_redis import connection
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.manifest import new_crawl_id
+
+logger = logging.getLogger(__name__)
+
+# Redis is gone (refused, reset, timed out): what a worker retries on.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# The finish reason of a worker that gave up on Redis (crawler.manifest: cut short).
+REDIS_UNAVAILABLE = "redis_unavailable"
+# Keys of a finished crawl (its queue and dupefilter) are kept this long, then Redis drops them.
+FINISHED_KEYS_TTL = 24 * 3600
+_BACKOFF_MAX = 8.0
+# Deletes the current-crawl pointer only when it still names this crawl.
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+def redis_url(settings: BaseSettings) -> str:
+    return settings.get("NEWS_REDIS_URL") or os.environ.get("NEWS_REDIS_URL", "")
+
+
+def configure(settings: BaseSettings, url: str) -> None:
+    """Distributed mode: the Scrapy settings scrapy-redis needs, from ``NEWS_*`` settings."""
+    prio = "spider"
+    settings.set("NEWS_REDIS_URL", url, prio)
+    settings.set("SCHEDULER", "crawler.distributed.RedisScheduler", prio)
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", prio)
+    # The queue and the dupefilter outlive a worker: the others still use them.
+    settings.set("SCHEDULER_PERSIST", True, prio)
+    settings.set("REDIS_URL", url, prio)
+    settings.set("MAX_IDLE_TIME_BEFORE_CLOSE", settings.getint("NEWS_REDIS_IDLE_SECONDS"), prio)
+    settings.set(
+        "REDIS_PARAMS",
+        {
+            "socket_timeout": 10,
+            "socket_connect_timeout": 5,
+            # No retries inside redis-py: they would block the reactor; the scheduler backs off.
+            "retry": Retry(NoBackoff(), 0),
+            "encoding": "utf-8",
+        },
+        prio,
+    )
+    # The crawl state is shared too, unless NEWS_STATE was given outright.
+    if (settings.getpriority("NEWS_STATE") or 0) <= SETTINGS_PRIORITIES["project"]:
+        settings.set("NEWS_STATE", url, prio)
+    extensions = dict(settings.getdict("EXTENSIONS"))
+    extensions["crawler.distributed.IdleClose"] = 50
+    settings.set("EXTENSIONS", extensions, prio)
+
+
+def _prefix(spider_name: str) -> str:
+    return f"newscrawl:{spider_name}"
+
+
+def join_crawl(settings: BaseSettings, spider_name: str) -> tuple[str, bool]:
+    """(crawl id, whether this worker seeds it): ``NEWS_CRAWL_ID``, or the crawl running now,
+    or a new one registered for the workers that start after this one."""
+    server = connection.from_settings(settings)
+    prefix = _prefix(spider_name)
+    crawl_id = settings.get("NEWS_CRAWL_ID")
+    if not crawl_id:
+        crawl_id = new_crawl_id()
+        if not server.set(f"{prefix}:current", crawl_id, nx=True):
+            current = server.get(f"{prefix}:current")
+            if current:
+                crawl_id = current.decode() if isinstance(current, bytes) else str(current)
+    seeder = bool(server.set(f"{prefix}:{crawl_id}:seeded", "1", nx=True))
+    logger.info(
+        "Distributed crawl %(crawl_id)s: %(role)s",
+        {"crawl_id": crawl_id, "role": "seeding it" if seeder else "joined, not seeding"},
+    )
+    return crawl_id, seeder
+
+
+class RedisScheduler(Scheduler):
+    """scrapy-redis' scheduler, keyed by crawl id, that survives Redis going away: requests it
+    cannot push wait in memory (they pass the shared dupefilter once Redis is back), and after
+    ``NEWS_REDIS_RETRY_SECONDS`` without Redis the worker stops (``redis_unavailable``)."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisScheduler:
+        scheduler = cls.from_settings(crawler.settings)
+        scheduler.crawler = crawler
+        scheduler.stats = crawler.stats
+        scheduler.retry_seconds = crawler.settings.getfloat("NEWS_REDIS_RETRY_SECONDS")
+        return scheduler
+
+    def __init__(self, server: Any, **kwargs: Any) -> None:
+        super().__init__(server, **kwargs)
+        self.retry_seconds = 60.0
+        self.backlog: list[Request] = []
+        self.down_since: float | None = None
+        self.next_try = 0.0
+        self.failures = 0
+        self.gave_up = False
+
+    def open(self, spider: Spider) -> None:
+        prefix = f"{_prefix(spider.name)}:{getattr(spider, 'crawl_id', 'crawl')}"
+        self.queue_key = f"{prefix}:requests"
+        self.df = RFPDupeFilter(
+            self.server,
+            key=f"{prefix}:dupefilter",
+            debug=spider.settings.getbool("DUPEFILTER_DEBUG"),
+        )
+        super().open(spider)
+
+    # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
+    def enqueue_request(self, request: Request) -> bool:
+        if self.backlog or not self._redis_up():
+            self.backlog.append(request)
+            return True
+        try:
+            return self._push(request)
+        except REDIS_DOWN as exc:
+            self._lost(exc)
+            self.backlog.append(request)
+            return True
+
+    def _push(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        if not self._redis_up():
+            return None
+        try:
+            while self.backlog:
+                self._push(self.backlog[0])
+                self.backlog.pop(0)
+            request = self.queue.pop(0)
+        except REDIS_DOWN as exc:
+            self._lost(exc)
+            return None
+        self._back()
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        if self.backlog or not self._redis_up():
+            # Not idle while Redis is away: the crawl must not look finished.
+            return not self.gave_up
+        try:
+            pending = len(self.queue) > 0
+        except REDIS_DOWN as exc:
+            self._lost(exc)
+            return not self.gave_up
+        self._back()
+        return pending
+
+    def _redis_up(self) -> bool:
+        """False while waiting for the next attempt to reach a Redis that went away."""
+        if self.down_since is None:
+            return True
+        if self.gave_up:
+            return False
+        if time.monotonic() - self.down_since > self.retry_seconds:
+            self._give_up()
+            return False
+        return time.monotonic() >= self.next_try
+
+    def _lost(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        self.failures += 1
+        if self.down_since is None:
+            self.down_since = now
+            logger.error(
+                "Redis is unreachable (%(error)s): retrying for up to %(s)s s "
+                "(NEWS_REDIS_RETRY_SECONDS), then this worker stops",
+                {"error": exc, "s": self.retry_seconds},
+            )
+            self.stats.inc_value("newscrawl/redis/outages")
+        self.next_try = now + min(_BACKOFF_MAX, 0.5 * 2 ** (self.failures - 1))
+
+    def _back(self) -> None:
+        if self.down_since is not None:
+            logger.warning(
+                "Redis is back after %(s).1f s", {"s": time.monotonic() - self.down_since}
+            )
+        self.down_since, self.failures = None, 0
+
+    def _give_up(self) -> None:
+        self.gave_up = True
+        logger.error(
+            "Redis unreachable for more than %(s)s s (NEWS_REDIS_RETRY_SECONDS): stopping this "
+            "worker; %(n)d requests not queued. Output not yet committed is not delivered and "
+            "is emitted again by the next crawl.",
+            {"s": self.retry_seconds, "n": len(self.backlog)},
+        )
+        self.backlog.clear()
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=REDIS_UNAVAILABLE))
+
+
+class IdleClose:
+    """Closes a worker once the shared queue has been empty (and this worker had nothing in
+    flight) for ``NEWS_REDIS_IDLE_SECONDS``; on a finished crawl it lets the next crawl start
+    afresh (the current-crawl pointer goes, the crawl's queue and dupefilter expire)."""
+
+    def __init__(self, crawler: Crawler, idle_seconds: float) -> None:
+        self.crawler = crawler
+        self.idle_seconds = idle_seconds
+        self.idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IdleClose:
+        if not redis_url(crawler.settings):
+            raise NotConfigured("NEWS_REDIS_URL is empty")
+        ext = cls(crawler, crawler.settings.getfloat("NEWS_REDIS_IDLE_SECONDS"))
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.busy, signal=signals.request_reached_downloader)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def busy(self) -> None:
+        self.idle_since = None
+
+    def spider_idle(self) -> None:
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.idle_seconds:
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if reason != "finished":
+            return
+        prefix = _prefix(spider.name)
+        crawl_id = getattr(spider, "crawl_id", "")
+        try:
+            server: redis.Redis = connection.from_settings(self.crawler.settings)
+            server.eval(_RELEASE, 1, f"{prefix}:current", crawl_id)
+            for key in ("requests", "dupefilter", "seeded"):
+                server.expire(f"{prefix}:{crawl_id}:{key}", FINISHED_KEYS_TTL)
+        except REDIS_DOWN as exc:
+            logger.warning("Could not mark the crawl finished in Redis: %(e)s", {"e": exc})

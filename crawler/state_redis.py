@@ -1,0 +1,124 @@
+"""The crawl state (``crawler.state.CrawlState``) in Redis, shared by the workers of a
+distributed crawl (``NEWS_STATE=redis://host:port/db``).
+
+Keys under ``newscrawl:state:``: ``page:<url>`` and ``record:<id>`` (JSON), the indexes a
+near-duplicate lookup needs (``hash:<site>:<text hash>``, ``band:<site>:<i>:<band>``: sets of
+record ids), per site the sets ``site:<site>:pages`` and ``site:<site>:records``, the set
+``sites`` and the hash ``staged`` (batch id -> batch JSON). A batch is settled in one MULTI/EXEC
+transaction, so a delivery is recorded whole or not at all, as with SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from typing import Any
+
+import redis
+
+from crawler.state import Batch, PageState, RecordState, _batch, bands, distance
+
+_P = "newscrawl:state:"
+
+
+class RedisState:
+    def __init__(self, url: str) -> None:
+        self.db = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5)
+        self.db.ping()
+
+    def page(self, url: str) -> PageState | None:
+        raw = self.db.get(f"{_P}page:{url}")
+        return PageState(**json.loads(raw)) if raw else None
+
+    def record(self, record_id: str) -> RecordState | None:
+        raw = self.db.get(f"{_P}record:{record_id}")
+        return RecordState(**json.loads(raw)) if raw else None
+
+    def similar(self, site: str, text_hash: str, fp: int, max_bits: int) -> list[RecordState]:
+        keys = [f"{_P}hash:{site}:{text_hash}"]
+        if max_bits > 0:
+            keys += [f"{_P}band:{site}:{i}:{band}" for i, band in enumerate(bands(fp))]
+        ids = sorted(self.db.sunion(keys))
+        raws = self.db.mget([f"{_P}record:{i}" for i in ids]) if ids else []
+        found = [RecordState(**json.loads(raw)) for raw in raws if raw]
+        # Index entries of an earlier version of a record may remain: judge the current one.
+        return [
+            r
+            for r in found
+            if r.site == site
+            and (r.text_hash == text_hash or distance(r.fingerprint, fp) <= max_bits)
+        ]
+
+    def save_pages(self, pages: Iterable[PageState]) -> None:
+        pipe = self.db.pipeline(transaction=True)
+        self._save_pages(pipe, list(pages))
+        pipe.execute()
+
+    def stage(self, batch: Batch) -> None:
+        self.db.hset(f"{_P}staged", batch.id, json.dumps(asdict(batch)))
+
+    def settle(self, batch_id: str, delivered: bool) -> None:
+        raw = self.db.hget(f"{_P}staged", batch_id)
+        if raw is None:
+            return
+        pipe = self.db.pipeline(transaction=True)
+        if delivered:
+            batch = _batch(json.loads(raw))
+            for r in batch.records:
+                pipe.set(f"{_P}record:{r.id}", json.dumps(asdict(r)))
+                pipe.sadd(f"{_P}hash:{r.site}:{r.text_hash}", r.id)
+                for i, band in enumerate(bands(r.fingerprint)):
+                    pipe.sadd(f"{_P}band:{r.site}:{i}:{band}", r.id)
+                pipe.sadd(f"{_P}site:{r.site}:records", r.id)
+                pipe.sadd(f"{_P}sites", r.site)
+            self._save_pages(pipe, list(batch.pages))
+        pipe.hdel(f"{_P}staged", batch_id)
+        pipe.execute()
+
+    def staged(self) -> list[Batch]:
+        found = self.db.hgetall(f"{_P}staged")
+        return [_batch(json.loads(found[k])) for k in sorted(found)]
+
+    def reset_site(self, site: str) -> int:
+        pages = self.db.smembers(f"{_P}site:{site}:pages")
+        records = self.db.smembers(f"{_P}site:{site}:records")
+        keys = [f"{_P}page:{u}" for u in pages] + [f"{_P}record:{i}" for i in records]
+        for pattern in (f"{_P}hash:{site}:*", f"{_P}band:{site}:*"):
+            keys += list(self.db.scan_iter(match=pattern, count=1000))
+        keys += [f"{_P}site:{site}:pages", f"{_P}site:{site}:records"]
+        pipe = self.db.pipeline(transaction=True)
+        for start in range(0, len(keys), 1000):
+            pipe.delete(*keys[start : start + 1000])
+        pipe.srem(f"{_P}sites", site)
+        pipe.execute()
+        return len(pages) + len(records)
+
+    def sites(self) -> dict[str, dict[str, int]]:
+        return {
+            site: {
+                "pages": self.db.scard(f"{_P}site:{site}:pages"),
+                "records": self.db.scard(f"{_P}site:{site}:records"),
+            }
+            for site in sorted(self.db.smembers(f"{_P}sites"))
+        }
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _save_pages(self, pipe: Any, pages: list[PageState]) -> None:
+        # A page keeps its first_seen, and the date it was listed with when not listed now.
+        if not pages:
+            return
+        stored = self.db.mget([f"{_P}page:{p.url}" for p in pages])
+        for page, raw in zip(pages, stored, strict=True):
+            if raw:
+                old = PageState(**json.loads(raw))
+                page = replace(
+                    page,
+                    first_seen=old.first_seen,
+                    source_date=page.source_date or old.source_date,
+                )
+            pipe.set(f"{_P}page:{page.url}", json.dumps(asdict(page)))
+            pipe.sadd(f"{_P}site:{page.site}:pages", page.url)
+            pipe.sadd(f"{_P}sites", page.site)

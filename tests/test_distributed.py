@@ -1,0 +1,185 @@
+"""Distributed crawls on a real Redis: two workers share one crawl of a 300-article site, each
+article is delivered once, a second run emits nothing, and losing Redis stops the workers with a
+non-zero exit within the retry time."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, REPO, read_jsonl, serve
+from tests.faultserver import _prose, article_html
+
+pytestmark = [
+    pytest.mark.crawl,
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed"),
+]
+
+ARTICLES = 300
+
+
+@dataclass
+class RedisServer:
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A throwaway redis-server of this test only, on a free port, persisting nothing."""
+    port = _free_port()
+    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    cmd += ["--appendonly", "no", "--dir", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    try:
+        yield RedisServer(f"redis://127.0.0.1:{port}/0", proc)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _site(root: Path) -> Path:
+    """A home page linking ARTICLES article pages."""
+    links = []
+    for n in range(ARTICLES):
+        path = f"news/2024/05/{1 + n % 28:02d}/story-{n:04d}.html"
+        page = root / path
+        page.parent.mkdir(parents=True, exist_ok=True)
+        html = article_html(f"Story number {n} of the day", _prose(random.Random(n)))
+        page.write_text(html, "utf-8")
+        links.append(f'<li><a href="/{path}">Story number {n}</a></li>')
+    home = "<!DOCTYPE html><html><head><title>Gazette</title></head><body><ul>"
+    (root / "index.htm").write_text(home + "\n".join(links) + "</ul></body></html>", "utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", "utf-8")
+    return root
+
+
+def _workers(tmp: Path, url: str, redis_url: str, *settings: str) -> list[subprocess.Popen[str]]:
+    procs = []
+    for worker in ("w1", "w2"):
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start_urls={url}/"]
+        for setting in [
+            *FAST,
+            f"NEWS_REDIS_URL={redis_url}",
+            f"NEWS_WORKER_ID={worker}",
+            f"NEWS_OUTPUT={tmp}/out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl",
+            f"NEWS_REJECTS={tmp}/rejects-{worker}.jsonl",
+            f"NEWS_STATS_FILE={tmp}/stats-{worker}.json",
+            f"LOG_FILE={tmp}/{worker}.log",
+            "NEWS_REDIS_IDLE_SECONDS=3",
+            "NEWS_EXTRACT_WORKERS=0",
+            "NEWS_PROBE_COMMON_PATHS=False",
+            *settings,
+        ]:
+            cmd += ["-s", setting]
+        procs.append(subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True))
+    return procs
+
+
+def _wait(procs: list[subprocess.Popen[str]], timeout: float) -> list[int]:
+    codes = []
+    for proc in procs:
+        _, err = proc.communicate(timeout=timeout)
+        codes.append(proc.returncode)
+        assert "Traceback" not in err, err[-3000:]
+    return codes
+
+
+def _outputs(tmp: Path) -> dict[str, list[dict[str, object]]]:
+    """Records per output file."""
+    return {str(p): read_jsonl(p) for p in sorted((tmp / "out").rglob("*.jsonl"))}
+
+
+def test_two_workers_share_one_crawl_and_a_second_run_emits_nothing(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    site = _site(tmp_path / "site")
+    with serve(site) as url:
+        # Paced so that the crawl outlasts the engine's 5 s heartbeat, at which an idle worker
+        # looks at the shared queue again: else the first worker may take every article.
+        paced = ["DOWNLOAD_DELAY=0.03", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+        codes = _wait(_workers(tmp_path, url, redis_server.url, *paced), timeout=240)
+        logs = {w: (tmp_path / f"{w}.log").read_text("utf-8") for w in ("w1", "w2")}
+        assert codes == [0, 0], logs
+        files = _outputs(tmp_path)
+        assert len(files) == 2, f"each worker writes its own file: {list(files)}"
+        assert all(records for records in files.values()), "both workers wrote a share"
+        records = [r for rs in files.values() for r in rs]
+        ids = [r["id"] for r in records]
+        assert len(ids) == len(set(ids)), "an article was delivered by both workers"
+        paths = {str(r["url"]).rsplit("/", 1)[1] for r in records}
+        assert len(paths) == ARTICLES
+
+        manifests = sorted((tmp_path / "out" / "manifests").glob("*.json"))
+        assert len(manifests) == 2, manifests
+        crawl_id = json.loads(manifests[0].read_text("utf-8"))["crawl_id"]
+        merge = subprocess.run(
+            [sys.executable, "-m", "scrapy", "manifest-merge", crawl_id, str(tmp_path / "out")],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert merge.returncode == 0, merge.stdout + merge.stderr
+        merged = json.loads((tmp_path / "out" / "manifests" / f"{crawl_id}.json").read_text())
+        assert merged["totals"]["records"] == ARTICLES
+        assert merged["workers"] == ["w1", "w2"]
+        assert merged["health"]["ok"], merged["health"]
+
+        # The same site again: the shared crawl state knows every article.
+        second = _wait(_workers(tmp_path, url, redis_server.url), timeout=240)
+        assert second == [0, 0]
+        assert _outputs(tmp_path) == files, "the second run emitted records"
+
+
+def test_workers_that_lose_redis_stop_non_zero_within_the_retry_time(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    site = _site(tmp_path / "site")
+    access = tmp_path / "access.log"
+    slow = ["DOWNLOAD_DELAY=0.05", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+    with serve(site, access) as url:
+        procs = _workers(tmp_path, url, redis_server.url, *slow, "NEWS_REDIS_RETRY_SECONDS=3")
+        deadline = time.monotonic() + 60
+        while not access.exists() or len(access.read_text("utf-8").splitlines()) < 30:
+            assert time.monotonic() < deadline, "the crawl did not start"
+            assert all(p.poll() is None for p in procs), "a worker ended before Redis went away"
+            time.sleep(0.1)
+        redis_server.kill()
+        killed = time.monotonic()
+        codes = _wait(procs, timeout=60)
+        took = time.monotonic() - killed
+    logs = "".join((tmp_path / f"{w}.log").read_text("utf-8") for w in ("w1", "w2"))
+    assert all(code != 0 for code in codes), codes
+    assert took < 3 + 20, f"workers took {took:.0f} s to stop"
+    assert "Redis is unreachable" in logs
+    assert "redis_unavailable" in logs
