@@ -45,9 +45,17 @@ class ArticleItem:
     warnings: list[str] = field(default_factory=list)
     # 1 for an article's first record; each changed text delivered later counts one up (1.1).
     version: int = 1
+    # Not written: the near-duplicate fingerprint, computed where the text was extracted (a
+    # worker process) so the crawl's main process does not spend its time hashing.
+    fingerprint: int | None = field(default=None, metadata={"export": False})
 
 
-FIELD_ORDER: list[str] = [f.name for f in fields(ArticleItem)]
+FIELD_ORDER: list[str] = [f.name for f in fields(ArticleItem) if f.metadata.get("export", True)]
+
+
+def record_dict(item: ArticleItem) -> dict[str, Any]:
+    """The record as written: the schema's fields, in order."""
+    return {name: getattr(item, name) for name in FIELD_ORDER}
 
 
 def json_schema() -> dict[str, Any]:

@@ -22,10 +22,12 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from crawler import discovery, faults
+from crawler.cleaning import clean_text
 from crawler.encoding import decode_html
 from crawler.extraction import Extraction, extract_page
 from crawler.metadata import FoundDate
 from crawler.sites import SiteConfig
+from crawler.state import fingerprint
 from crawler.templates import SiteKnowledge
 
 
@@ -48,18 +50,21 @@ class PageOutcome:
     extraction: Extraction
     too_deep: bool
     refused_schemes: tuple[str, ...]
+    fingerprint: int | None  # of the cleaned text of an article, for near-duplicate checks
 
 
 def process_page(task: PageTask) -> PageOutcome:
     decoded = decode_html(task.body, task.content_type)
     ext = extract_page(decoded.text, task.url, task.site, task.date_hint, task.knowledge)
     listing = not ext.is_article
+    text = clean_text(ext.text, task.site.drop_phrases) if ext.text and not listing else ""
     return PageOutcome(
         encoding=decoded.encoding,
         decode_warnings=decoded.warnings,
         extraction=ext,
         too_deep=listing and ext.verdict == "too_little_text" and faults.too_deep(decoded.text),
         refused_schemes=tuple(discovery.refused_link_schemes(decoded.text)) if listing else (),
+        fingerprint=fingerprint(text) if text else None,
     )
 
 

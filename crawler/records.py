@@ -35,6 +35,7 @@ def build_item(
     http_status: int | None = None,
     fetched_at: str | None = None,
     warnings: tuple[str, ...] = (),
+    fingerprint: int | None = None,
 ) -> ArticleItem:
     """The record for an article page, before cleaning (see ``clean_item``)."""
     date = ext.date
@@ -61,6 +62,7 @@ def build_item(
         discovered_via=discovered_via,
         extractor=EXTRACTOR_NAME,
         warnings=list(dict.fromkeys([*warnings, *ext.warnings])),
+        fingerprint=fingerprint,
     )
 
 
@@ -90,6 +92,6 @@ def rejection(item: ArticleItem, min_text_chars: int) -> str | None:
         return "missing_title"
     if not item.text:
         return "missing_text"
-    if sum(1 for ch in item.text if not ch.isspace()) < min_text_chars:
+    if len("".join(item.text.split())) < min_text_chars:
         return "text_too_short"
     return None

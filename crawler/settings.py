@@ -157,4 +157,5 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 # Duplicates are expected on portals (the same story in two sections); not worth a warning.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.NewsLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

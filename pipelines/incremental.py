@@ -48,7 +48,7 @@ class IncrementalPipeline:
             self.tracker.unchanged(item, previous)
             self.stats.inc_value("newscrawl/articles/unchanged")
             raise Unchanged("unchanged", f"unchanged since {previous.delivered_at}: {item.url}")
-        fp = fingerprint(item.text or "")
+        fp = item.fingerprint if item.fingerprint is not None else fingerprint(item.text or "")
         if previous is None:
             found = self.tracker.duplicate_of(item, fp)
             if found is not None:

@@ -410,6 +410,7 @@ class NewsSpider(scrapy.Spider):
             encoding=outcome.encoding,
             http_status=response.status,
             warnings=outcome.decode_warnings,
+            fingerprint=outcome.fingerprint,
         )
 
     @staticmethod

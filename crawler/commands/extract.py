@@ -13,7 +13,6 @@ import json
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +23,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.encoding import decode_html
 from crawler.extraction import extract_page
+from crawler.items import record_dict
 from crawler.records import build_item, clean_item, rejection
 from crawler.sites import SiteConfig, SitesFileError, select_sites
 
@@ -111,7 +111,7 @@ def extract_file(
     reason = rejection(item, min_chars)
     if reason:
         return None, f"rejected ({reason})"
-    return json.dumps(asdict(item), ensure_ascii=False), ""
+    return json.dumps(record_dict(item), ensure_ascii=False), ""
 
 
 def _html_files(paths: list[Path]) -> Iterator[Path]:
