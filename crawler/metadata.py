@@ -304,6 +304,14 @@ def days_apart(a: FoundDate, b: FoundDate) -> int:
     return abs((day_a - day_b).days)
 
 
+def age_days(date: FoundDate) -> float:
+    """Days from a found date to now; a date without offset is taken as UTC."""
+    moment = datetime.fromisoformat(date.iso.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - moment).total_seconds() / 86400
+
+
 def find_modified(tree: HtmlElement, jsonld: JsonLd, tz: str | None) -> str | None:
     raw = jsonld.date_modified or meta_content(tree, *_META_MODIFIED)
     return parse_date(raw, tz) if raw else None

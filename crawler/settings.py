@@ -52,6 +52,9 @@ NEWS_STATE = "data/state.sqlite"
 # An article page first seen within this many days is fetched again (conditionally) on every
 # run; an older one only when its sitemap lastmod or feed date moves.
 NEWS_RECHECK_DAYS = 2.0
+# Only articles published in the last N days (0: no limit): checked before fetching where a
+# sitemap or feed dates the URL, and on the extracted date otherwise.
+NEWS_MAX_AGE_DAYS = 0.0
 # A new article whose simhash is this many bits (0 to 3) or fewer from a delivered article of
 # the same site is a near duplicate and dropped; 0: exact text duplicates only.
 NEWS_NEAR_DUPLICATE_BITS = 3

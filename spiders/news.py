@@ -285,8 +285,19 @@ class NewsSpider(scrapy.Spider):
                 self._count("discovery/offsite_entry")
 
     def _page_request(self, site: SiteConfig, entry: discovery.Entry, via: str) -> Request | None:
+        listed = metadata.date_from_feed(entry.date, entry.date_source or via, site.timezone)
+        if self._too_old(listed):
+            return None
         meta = {"site": site.name, "via": via, "date_hint": (entry.date, entry.date_source)}
         return self._page(entry.url, meta, priority=3)
+
+    def _too_old(self, date: metadata.FoundDate | None) -> bool:
+        """Whether a date is older than ``NEWS_MAX_AGE_DAYS`` (counted, never an error)."""
+        days = self.settings.getfloat("NEWS_MAX_AGE_DAYS")
+        if not days or date is None or metadata.age_days(date) <= days:
+            return False
+        self._count("articles/too_old")
+        return True
 
     def _xml_body(self, response: Response) -> bytes | None:
         """The XML of a sitemap or feed (gunzipped, bounded by DOWNLOAD_MAXSIZE); None, counted,
@@ -394,6 +405,8 @@ class NewsSpider(scrapy.Spider):
                 self._count(f"links_refused/{scheme}")
             for request in self._follow(response, site, ext.links, ext.feeds):
                 yield request
+            return
+        if self._too_old(ext.date):
             return
         self._count("articles_extracted")
         if ext.text and self.templates.min_pages:

@@ -110,3 +110,21 @@ def test_fixture_defeats_plain_trafilatura():
     plain = trafilatura.extract(html) or ""
     leaked = [junk for junk in PORTAL_TRUTH["furniture"] if junk in plain]
     assert leaked, "the table page no longer tests anything: plain trafilatura gets it right"
+
+
+def test_max_age_keeps_only_recent_articles(tmp_path):
+    """NEWS_MAX_AGE_DAYS: older articles are skipped before fetching where the sitemap dates
+    them, and after extraction otherwise; counted, not rejected."""
+    from datetime import UTC, datetime
+
+    cut = datetime(2022, 4, 1, tzinfo=UTC)
+    days = (datetime.now(UTC) - cut).total_seconds() / 86400
+    with serve(PORTAL) as url:
+        result = run_crawl(
+            tmp_path, "-a", f"start_urls={url}/", settings=[f"NEWS_MAX_AGE_DAYS={days}"]
+        )
+    assert result.returncode == 0
+    recent = sorted(p for p, t in ARTICLES.items() if t["date"] >= "2022-04-01")
+    assert sorted(result.by_path()) == recent
+    assert result.stats["newscrawl/articles/too_old"] >= len(ARTICLES) - len(recent)
+    assert result.rejects == []
