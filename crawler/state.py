@@ -16,12 +16,12 @@ Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty:
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import re
 import sqlite3
 import string
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, astuple, dataclass, replace
@@ -375,7 +375,6 @@ class StateTracker:
         # What each output file (by its storage) holds, until it is committed.
         self._pending: dict[int, list[tuple[RecordState, list[PageState]]]] = defaultdict(list)
         self._batches: dict[int, Batch] = {}
-        self._batch_numbers = itertools.count(1)
         # Fingerprint bands of the records emitted in this crawl, for near duplicates.
         self._run_bands: dict[tuple[str, int, int], list[tuple[str, int]]] = defaultdict(list)
 
@@ -605,7 +604,8 @@ class StateTracker:
         records = {r.id: _delivered(r, now, file) for r, _ in entries}
         pages = {p.url: p for p in self._with_listed(p for _, ps in entries for p in ps)}
         batch = Batch(
-            id=f"{self.crawl_id}/{next(self._batch_numbers)}",
+            # Unique across the workers of one distributed crawl, which share the crawl id.
+            id=f"{self.crawl_id}/{uuid.uuid4().hex}",
             file=file,
             sha256=sha256,
             records=tuple(records.values()),

@@ -126,7 +126,7 @@ def test_two_workers_share_one_crawl_and_a_second_run_emits_nothing(
     with serve(site) as url:
         # Paced so that the crawl outlasts the engine's 5 s heartbeat, at which an idle worker
         # looks at the shared queue again: else the first worker may take every article.
-        paced = ["DOWNLOAD_DELAY=0.03", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+        paced = ["DOWNLOAD_DELAY=0.03", "DOWNLOAD_DELAY_JITTER=0"]
         codes = _wait(_workers(tmp_path, url, redis_server.url, *paced), timeout=240)
         logs = {w: (tmp_path / f"{w}.log").read_text("utf-8") for w in ("w1", "w2")}
         assert codes == [0, 0], logs
