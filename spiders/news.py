@@ -136,7 +136,8 @@ class NewsSpider(scrapy.Spider):
         meta = {"site": site.name}
         roots = list(dict.fromkeys(_root(u) for u in site.start_urls))
         for url in site.start_urls:
-            yield self._page(url, {**meta, "via": "seed"})
+            if (request := self._page(url, {**meta, "via": "seed"})) is not None:
+                yield request
         for url in site.sitemaps:
             yield self._sitemap(url, {**meta, "via": "sitemap"})
         for url in site.feeds:
@@ -258,7 +259,8 @@ class NewsSpider(scrapy.Spider):
             if not site.allows(entry.url):
                 self._count("discovery/offsite_entry")
             elif not sitemap.is_index:
-                yield self._page_request(site, entry, "sitemap")
+                if (request := self._page_request(site, entry, "sitemap")) is not None:
+                    yield request
             elif entry.url in self.sitemaps_seen:
                 detail = f"listed again by {response.url}"
                 self._bad("discovery/sitemap_loop", entry.url, site, detail)
@@ -280,7 +282,8 @@ class NewsSpider(scrapy.Spider):
         self._count("discovery/feeds")
         for entry in entries:
             if site.allows(entry.url):
-                yield self._page_request(site, entry, "feed")
+                if (request := self._page_request(site, entry, "feed")) is not None:
+                    yield request
             else:
                 self._count("discovery/offsite_entry")
 
@@ -480,9 +483,13 @@ class NewsSpider(scrapy.Spider):
             if url != link:
                 self._count("links_session_id_removed")
             if discovery.expects_article(url, site, "link"):
-                yield self._page(url, meta, priority=2)
+                request = self._page(url, meta, priority=2)
             elif site.should_follow(url):
-                yield self._page(url, meta)
+                request = self._page(url, meta)
+            else:
+                continue
+            if request is not None:
+                yield request
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newscrawl/{key}")
