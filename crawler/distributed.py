@@ -9,17 +9,29 @@ crawl id: ``NEWS_CRAWL_ID`` when given (e.g. a scheduler's run id), else the cra
 worker registered in Redis. The first worker of a crawl (a Redis ``SET NX``) pushes the sites'
 start requests into the shared queue; the others take their work from it.
 
+Running workers renew a lease on their crawl (``CrawlLease``). When every worker of a crawl is
+gone (killed, or stopped because Redis went away) it lapses: the next start without
+``NEWS_CRAWL_ID`` is a new crawl, and a start with the dead crawl's id (a scheduler retrying its
+run) restarts that crawl from its start requests. Neither continues the old queue: the requests
+the dead workers had taken from it are marked seen in its dupefilter and would be lost. The
+crawl state makes the new start emit only what the dead one did not deliver.
+
 Redis keys, all under ``newscrawl:<spider>:``: ``current`` (the crawl id workers join),
-``<crawl_id>:seeded``, ``<crawl_id>:requests`` (the queue), ``<crawl_id>:dupefilter``.
+``<crawl_id>:seeded``, ``<crawl_id>:requests`` (the queue), ``<crawl_id>:dupefilter``,
+``<crawl_id>:budget`` (pages fetched per site: the page budget is shared), ``<crawl_id>:alive``
+(the lease).
 
 Settings: ``NEWS_REDIS_URL``, ``NEWS_REDIS_IDLE_SECONDS`` (a worker whose shared queue stayed
 empty this long closes; scrapy-redis' ``MAX_IDLE_TIME_BEFORE_CLOSE``), ``NEWS_REDIS_RETRY_SECONDS``
 (how long a worker that lost Redis retries before it stops, finish reason ``redis_unavailable``:
-an unhealthy run), ``NEWS_WORKER_ID`` (in output and manifest names; default host-pid).
+an unhealthy run), ``NEWS_REDIS_LEASE_SECONDS`` (how long a crawl whose workers are all gone
+stays the one new workers join), ``NEWS_WORKER_ID`` (in output and manifest names; default
+host-pid).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -39,6 +51,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
 from crawler.manifest import new_crawl_id
 
@@ -51,8 +64,26 @@ REDIS_UNAVAILABLE = "redis_unavailable"
 # Keys of a finished crawl (its queue and dupefilter) are kept this long, then Redis drops them.
 FINISHED_KEYS_TTL = 24 * 3600
 _BACKOFF_MAX = 8.0
+# The keys of one crawl, under newscrawl:<spider>:<crawl_id>:
+CRAWL_KEYS = ("requests", "dupefilter", "seeded", "budget")
 # Deletes the current-crawl pointer only when it still names this crawl.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+# KEYS: current, alive, then the crawl's keys; ARGV: crawl id, lease, how long the keys live.
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('expire', KEYS[1], ARGV[2]) end
+redis.call('set', KEYS[2], '1', 'EX', ARGV[2])
+for i = 3, #KEYS do redis.call('expire', KEYS[i], ARGV[3]) end
+"""
+# KEYS: alive, then the crawl's keys (seeded among them); ARGV: lease. A crawl that was seeded
+# but has no live worker is dead: its keys go, so that this start seeds it again. 1 if it was.
+_JOIN = """
+local dead = 0
+if redis.call('exists', KEYS[1]) == 0 then
+  for i = 2, #KEYS do dead = dead + redis.call('del', KEYS[i]) end
+end
+redis.call('set', KEYS[1], '1', 'EX', ARGV[1])
+return dead
+"""
 
 
 def redis_url(settings: BaseSettings) -> str:
@@ -85,6 +116,7 @@ def configure(settings: BaseSettings, url: str) -> None:
         settings.set("NEWS_STATE", url, prio)
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["crawler.distributed.IdleClose"] = 50
+    extensions["crawler.distributed.CrawlLease"] = 50
     settings.set("EXTENSIONS", extensions, prio)
 
 
@@ -97,13 +129,22 @@ def join_crawl(settings: BaseSettings, spider_name: str) -> tuple[str, bool]:
     or a new one registered for the workers that start after this one."""
     server = connection.from_settings(settings)
     prefix = _prefix(spider_name)
+    lease = settings.getint("NEWS_REDIS_LEASE_SECONDS")
     crawl_id = settings.get("NEWS_CRAWL_ID")
     if not crawl_id:
         crawl_id = new_crawl_id()
-        if not server.set(f"{prefix}:current", crawl_id, nx=True):
+        if not server.set(f"{prefix}:current", crawl_id, nx=True, ex=lease):
             current = server.get(f"{prefix}:current")
             if current:
                 crawl_id = current.decode() if isinstance(current, bytes) else str(current)
+    keys = [f"{prefix}:{crawl_id}:{key}" for key in ("alive", *CRAWL_KEYS)]
+    if server.eval(_JOIN, len(keys), *keys, lease):
+        logger.warning(
+            "Crawl %(crawl_id)s has no live worker (none renewed it for %(s)d s, "
+            "NEWS_REDIS_LEASE_SECONDS): starting it again from its start requests; the crawl "
+            "state keeps what it delivered from being emitted again",
+            {"crawl_id": crawl_id, "s": lease},
+        )
     seeder = bool(server.set(f"{prefix}:{crawl_id}:seeded", "1", nx=True))
     logger.info(
         "Distributed crawl %(crawl_id)s: %(role)s",
@@ -155,7 +196,7 @@ class RedisScheduler(Scheduler):
             return self._push(request)
         except REDIS_DOWN as exc:
             self._lost(exc)
-            self.backlog.append(request)
+            self.backlog.append(_unfiltered(request))
             return True
 
     def _push(self, request: Request) -> bool:
@@ -176,6 +217,8 @@ class RedisScheduler(Scheduler):
             request = self.queue.pop(0)
         except REDIS_DOWN as exc:
             self._lost(exc)
+            if self.backlog:
+                self.backlog[0] = _unfiltered(self.backlog[0])
             return None
         self._back()
         if request is not None:
@@ -237,6 +280,13 @@ class RedisScheduler(Scheduler):
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=REDIS_UNAVAILABLE))
 
 
+def _unfiltered(request: Request) -> Request:
+    """A request whose push failed may be in the dupefilter already (its SADD went through, or
+    may have): asking it again would drop the request for good. Fetching it twice is the lesser
+    harm; the crawl state keeps it from being delivered twice in later crawls."""
+    return request if request.dont_filter else request.replace(dont_filter=True)
+
+
 class IdleClose:
     """Closes a worker once the shared queue has been empty (and this worker had nothing in
     flight) for ``NEWS_REDIS_IDLE_SECONDS``; on a finished crawl it lets the next crawl start
@@ -275,7 +325,67 @@ class IdleClose:
         try:
             server: redis.Redis = connection.from_settings(self.crawler.settings)
             server.eval(_RELEASE, 1, f"{prefix}:current", crawl_id)
-            for key in ("requests", "dupefilter", "seeded"):
+            for key in CRAWL_KEYS:
                 server.expire(f"{prefix}:{crawl_id}:{key}", FINISHED_KEYS_TTL)
         except REDIS_DOWN as exc:
             logger.warning("Could not mark the crawl finished in Redis: %(e)s", {"e": exc})
+
+
+class CrawlLease:
+    """Renews, while this worker runs, the registration of its crawl as the one new workers
+    join, and keeps the crawl's keys alive: a crawl whose workers all died lapses by itself."""
+
+    def __init__(self, crawler: Crawler, lease: int) -> None:
+        self.crawler = crawler
+        self.lease = lease
+        self.loop: task.LoopingCall | None = None
+        self.keys: list[str] = []
+        self.crawl_id = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlLease:
+        if not redis_url(crawler.settings):
+            raise NotConfigured("NEWS_REDIS_URL is empty")
+        ext = cls(crawler, crawler.settings.getint("NEWS_REDIS_LEASE_SECONDS"))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        prefix = _prefix(spider.name)
+        self.crawl_id = getattr(spider, "crawl_id", "")
+        self.keys = [f"{prefix}:current"]
+        self.keys += [f"{prefix}:{self.crawl_id}:{key}" for key in ("alive", *CRAWL_KEYS)]
+        self.server: redis.Redis = connection.from_settings(self.crawler.settings)
+        self.loop = task.LoopingCall(self.renew)
+        self.loop.start(max(self.lease / 4, 0.5))
+
+    def renew(self) -> None:
+        # Redis away: the scheduler reports the outage and decides when to stop.
+        with contextlib.suppress(*REDIS_DOWN):
+            self.server.eval(
+                _RENEW, len(self.keys), *self.keys, self.crawl_id, self.lease, FINISHED_KEYS_TTL
+            )
+
+    def spider_closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+
+
+class SharedBudget:
+    """Pages fetched per site, counted in Redis across the workers of one crawl
+    (``crawler.middlewares.budget``)."""
+
+    def __init__(self, settings: BaseSettings, spider_name: str, crawl_id: str) -> None:
+        self.server: redis.Redis = connection.from_settings(settings)
+        self.key = f"{_prefix(spider_name)}:{crawl_id}:budget"
+        self.local: dict[str, int] = {}
+
+    def take(self, site: str) -> int:
+        """Counts one page of ``site``; the pages counted so far, this one included."""
+        self.local[site] = self.local.get(site, 0) + 1
+        try:
+            return int(self.server.hincrby(self.key, site, 1))
+        except REDIS_DOWN:
+            # This worker's own count: the scheduler reports the outage and stops the worker.
+            return self.local[site]

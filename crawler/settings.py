@@ -85,6 +85,9 @@ NEWS_REDIS_IDLE_SECONDS = 30
 # A worker that lost Redis retries (with backoff) this long, then stops: finish reason
 # redis_unavailable, exit status NEWS_UNHEALTHY_EXIT_CODE.
 NEWS_REDIS_RETRY_SECONDS = 60.0
+# A crawl whose workers are all gone (killed, or stopped by a Redis outage) stays the one new
+# workers join this long; after it a new start is a new crawl (crawler.distributed.CrawlLease).
+NEWS_REDIS_LEASE_SECONDS = 60
 # In the worker's output and manifest names; empty: <hostname>-<pid>.
 NEWS_WORKER_ID = ""
 

@@ -15,19 +15,21 @@ Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import re
 import sqlite3
 import string
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, astuple, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -39,9 +41,11 @@ from trafilatura.deduplication import Simhash
 
 from crawler import feedstorage
 from crawler.items import ArticleItem
+from crawler.templates import MAX_LINES
 from crawler.urls import normalize_url
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Sent with site, url and how (skipped, not_modified, same_text) for an article page known and
 # unchanged: the run manifest counts them per site.
@@ -55,6 +59,11 @@ _SHINGLE = 3
 _MIN_SHINGLES = 8
 _LONGEST_WORD = 30
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+class StateUnavailable(Exception):
+    """The store cannot be reached for now (Redis went away). Never means "not known": the
+    caller waits (``StateTracker.patiently``) or goes on without what it wanted to look up."""
 
 
 def utc_now() -> str:
@@ -160,6 +169,12 @@ class CrawlState(Protocol):
 
     def sites(self) -> dict[str, dict[str, int]]: ...
 
+    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
+        """Template learning (``crawler.templates.TemplateStore``), kept with the crawl."""
+        ...
+
+    def template_lines(self, site: str) -> frozenset[str]: ...
+
     def close(self) -> None: ...
 
 
@@ -190,7 +205,17 @@ CREATE INDEX IF NOT EXISTS records_band1 ON records (site, band1);
 CREATE INDEX IF NOT EXISTS records_band2 ON records (site, band2);
 CREATE INDEX IF NOT EXISTS records_band3 ON records (site, band3);
 CREATE TABLE IF NOT EXISTS staged (id TEXT PRIMARY KEY, batch TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS template_documents (
+    site TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (site, document)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS template_counts (
+    site TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (site, key))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS template_lines (
+    site TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (site, key)) WITHOUT ROWID;
 """
+_TEMPLATE_TABLES = ("template_documents", "template_counts", "template_lines")
+# How often (documents counted) a site's template counts are checked against MAX_LINES.
+_PRUNE_EVERY = 1000
 _PAGE_COLUMNS = "url, site, record_id, first_seen, last_fetched, source_date, etag, last_modified"
 _RECORD_COLUMNS = (
     "id, site, canonical_url, text_hash, fingerprint, version, times_changed, first_seen, "
@@ -210,6 +235,7 @@ class SqliteState:
         # A second crawl on the same state (or `scrapy state reset`) waits rather than fails.
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(_SCHEMA)
+        self._documents = 0
 
     def page(self, url: str) -> PageState | None:
         row = self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE url = ?", (url,))
@@ -265,7 +291,24 @@ class SqliteState:
         with self._transaction():
             pages = self.db.execute("DELETE FROM pages WHERE site = ?", (site,)).rowcount
             records = self.db.execute("DELETE FROM records WHERE site = ?", (site,)).rowcount
+            for table in _TEMPLATE_TABLES:
+                self.db.execute(f"DELETE FROM {table} WHERE site = ?", (site,))
         return pages + records
+
+    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
+        # Counts are not worth a disk sync per page: a lost one is learned again.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with self._transaction():
+                self._count_lines(site, document, keys, min_pages)
+        finally:
+            self.db.execute("PRAGMA synchronous=FULL")
+        query = "SELECT count(*) FROM template_lines WHERE site = ?"
+        return int(self.db.execute(query, (site,)).fetchone()[0])
+
+    def template_lines(self, site: str) -> frozenset[str]:
+        rows = self.db.execute("SELECT key FROM template_lines WHERE site = ?", (site,))
+        return frozenset(key for (key,) in rows)
 
     def sites(self) -> dict[str, dict[str, int]]:
         summary: dict[str, dict[str, int]] = defaultdict(lambda: {"pages": 0, "records": 0})
@@ -283,6 +326,27 @@ class SqliteState:
         # commits or rolls back the transaction this BEGIN opens.
         self.db.execute("BEGIN IMMEDIATE")
         return self.db
+
+    def _count_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> None:
+        new = "INSERT OR IGNORE INTO template_documents (site, document) VALUES (?, ?)"
+        if not self.db.execute(new, (site, document)).rowcount:
+            return
+        rows = [(site, key) for key in keys]
+        self.db.executemany(
+            "INSERT INTO template_counts (site, key, n) VALUES (?, ?, 1) "
+            "ON CONFLICT (site, key) DO UPDATE SET n = n + 1",
+            rows,
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO template_lines (site, key) SELECT site, key "
+            f"FROM template_counts WHERE site = ? AND key = ? AND n >= {int(min_pages)}",
+            rows,
+        )
+        self._documents += 1
+        if self._documents % _PRUNE_EVERY == 0:
+            counted = "SELECT count(*) FROM template_counts WHERE site = ?"
+            if self.db.execute(counted, (site,)).fetchone()[0] > MAX_LINES:
+                self.db.execute("DELETE FROM template_counts WHERE site = ? AND n = 1", (site,))
 
     def _save_pages(self, pages: Iterable[PageState]) -> None:
         # A page keeps its first_seen, and the date it was listed with when not listed now.
@@ -353,6 +417,7 @@ class StateTracker:
         crawler: Crawler,
         recheck_days: float = 2.0,
         near_bits: int = 3,
+        patience: float = 60.0,
     ) -> None:
         if not 0 <= near_bits < BANDS:
             raise NotConfigured(f"NEWS_NEAR_DUPLICATE_BITS must be 0 to {BANDS - 1}")
@@ -361,6 +426,7 @@ class StateTracker:
         self.crawler = crawler
         self.recheck = timedelta(days=recheck_days)
         self.near_bits = near_bits
+        self.patience = patience
         self.crawl_id = "crawl"
         self._fetched: dict[str, _Fetch] = {}
         # The date each page to fetch was listed with: it may be fetched through a link first.
@@ -389,6 +455,7 @@ class StateTracker:
             crawler,
             crawler.settings.getfloat("NEWS_RECHECK_DAYS"),
             crawler.settings.getint("NEWS_NEAR_DUPLICATE_BITS"),
+            crawler.settings.getfloat("NEWS_REDIS_RETRY_SECONDS"),
         )
         crawler.signals.connect(tracker.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(tracker.response_received, signal=signals.response_received)
@@ -406,7 +473,12 @@ class StateTracker:
         same date if at all, first seen longer than NEWS_RECHECK_DAYS ago); else the headers of
         a conditional request, empty for a page that has not been delivered."""
         key = normalize_url(url)
-        page = self.state.page(key)
+        try:
+            page = self.state.page(key)
+        except StateUnavailable:
+            # Fetched as a new page: the pipeline judges the record once the store is back.
+            self.unavailable()
+            return {}
         moved = listed is not None and (page is None or listed != page.source_date)
         if page is not None and page.record_id is not None and not moved:
             first_seen = datetime.strptime(page.first_seen, "%Y-%m-%dT%H:%M:%SZ")
@@ -462,7 +534,11 @@ class StateTracker:
 
     def _not_modified(self, fetch: _Fetch) -> None:
         for url in fetch.urls:
-            page = self.state.page(normalize_url(url))
+            try:
+                page = self.state.page(normalize_url(url))
+            except StateUnavailable:
+                self.unavailable()  # its validators are not renewed: a re-check costs a fetch
+                continue
             if page is not None:
                 self._keep_unchanged(page, fetch)
         self.stats.inc_value("newscrawl/articles/not_modified")
@@ -470,6 +546,25 @@ class StateTracker:
         self._send_unchanged(fetch.site, fetch.urls[-1], "not_modified")
 
     # --- judged by the pipeline --------------------------------------------------------------
+
+    async def patiently(self, call: Callable[[], T]) -> T:
+        """``call()``, tried again with backoff while the store is unavailable, for up to
+        ``NEWS_REDIS_RETRY_SECONDS`` (as long as the scheduler waits for Redis); then the
+        ``StateUnavailable`` goes to the caller."""
+        deadline = time.monotonic() + self.patience
+        delay = 0.25
+        while True:
+            try:
+                return call()
+            except StateUnavailable:
+                self.unavailable()
+                if time.monotonic() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+    def unavailable(self) -> None:
+        self.stats.inc_value("newscrawl/state/unavailable")
 
     def delivered(self, record_id: str) -> RecordState | None:
         return self.state.record(record_id)
@@ -546,7 +641,11 @@ class StateTracker:
 
     def _flush(self) -> None:
         if self._unchanged_pages:
-            self.state.save_pages(self._with_listed(self._unchanged_pages))
+            try:
+                self.state.save_pages(self._with_listed(self._unchanged_pages))
+            except StateUnavailable:
+                self.unavailable()  # kept for the next flush
+                return
             self._unchanged_pages = []
 
     def _with_listed(self, pages: Iterable[PageState]) -> list[PageState]:
@@ -622,6 +721,12 @@ class StateTracker:
 
     def engine_stopped(self) -> None:
         self._flush()
+        if self._unchanged_pages:
+            logger.warning(
+                "The crawl state is unavailable: %(n)d unchanged pages not updated; the next "
+                "crawl re-checks them",
+                {"n": len(self._unchanged_pages)},
+            )
         self.state.close()
 
 

@@ -4,37 +4,98 @@ distributed crawl (``NEWS_STATE=redis://host:port/db``).
 Keys under ``newscrawl:state:``: ``page:<url>`` and ``record:<id>`` (JSON), the indexes a
 near-duplicate lookup needs (``hash:<site>:<text hash>``, ``band:<site>:<i>:<band>``: sets of
 record ids), per site the sets ``site:<site>:pages`` and ``site:<site>:records``, the set
-``sites`` and the hash ``staged`` (batch id -> batch JSON). A batch is settled in one MULTI/EXEC
-transaction, so a delivery is recorded whole or not at all, as with SQLite.
+``sites`` and the hash ``staged`` (batch id -> batch JSON), and per site the template learning's
+``template:<site>:documents`` (set), ``…:counts`` (hash line key -> articles) and ``…:lines``
+(set of template line keys), counted by one script so that workers never race. A batch is
+settled in one MULTI/EXEC transaction, so a delivery is recorded whole or not at all, as with
+SQLite.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-from crawler.state import Batch, PageState, RecordState, _batch, bands, distance
+from crawler.state import (
+    Batch,
+    PageState,
+    RecordState,
+    StateUnavailable,
+    _batch,
+    bands,
+    distance,
+)
+from crawler.templates import MAX_LINES
 
 _P = "newscrawl:state:"
+# KEYS: documents, counts, lines; ARGV: document, min_pages, max_lines, line keys...
+_LEARN = """
+if redis.call('sadd', KEYS[1], ARGV[1]) == 1 then
+  local min_pages = tonumber(ARGV[2])
+  for i = 4, #ARGV do
+    if redis.call('hincrby', KEYS[2], ARGV[i], 1) >= min_pages then
+      redis.call('sadd', KEYS[3], ARGV[i])
+    end
+  end
+  if redis.call('hlen', KEYS[2]) > tonumber(ARGV[3]) then
+    local counts = redis.call('hgetall', KEYS[2])
+    for i = 1, #counts, 2 do
+      if counts[i + 1] == '1' then redis.call('hdel', KEYS[2], counts[i]) end
+    end
+  end
+end
+return redis.call('scard', KEYS[3])
+"""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _available(method: Callable[P, R]) -> Callable[P, R]:
+    """Redis gone (refused, reset, timed out) is ``StateUnavailable`` to the tracker."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StateUnavailable(f"Redis: {exc}") from exc
+
+    return call
 
 
 class RedisState:
     def __init__(self, url: str) -> None:
-        self.db = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5)
+        # No retries inside redis-py: they would block the reactor; the tracker waits instead.
+        self.db = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=5,
+            socket_timeout=10,
+            retry=Retry(NoBackoff(), 0),
+        )
         self.db.ping()
+        self._learn = self.db.register_script(_LEARN)
 
+    @_available
     def page(self, url: str) -> PageState | None:
         raw = self.db.get(f"{_P}page:{url}")
         return PageState(**json.loads(raw)) if raw else None
 
+    @_available
     def record(self, record_id: str) -> RecordState | None:
         raw = self.db.get(f"{_P}record:{record_id}")
         return RecordState(**json.loads(raw)) if raw else None
 
+    @_available
     def similar(self, site: str, text_hash: str, fp: int, max_bits: int) -> list[RecordState]:
         keys = [f"{_P}hash:{site}:{text_hash}"]
         if max_bits > 0:
@@ -50,14 +111,17 @@ class RedisState:
             and (r.text_hash == text_hash or distance(r.fingerprint, fp) <= max_bits)
         ]
 
+    @_available
     def save_pages(self, pages: Iterable[PageState]) -> None:
         pipe = self.db.pipeline(transaction=True)
         self._save_pages(pipe, list(pages))
         pipe.execute()
 
+    @_available
     def stage(self, batch: Batch) -> None:
         self.db.hset(f"{_P}staged", batch.id, json.dumps(asdict(batch)))
 
+    @_available
     def settle(self, batch_id: str, delivered: bool) -> None:
         raw = self.db.hget(f"{_P}staged", batch_id)
         if raw is None:
@@ -76,14 +140,17 @@ class RedisState:
         pipe.hdel(f"{_P}staged", batch_id)
         pipe.execute()
 
+    @_available
     def staged(self) -> list[Batch]:
         found = self.db.hgetall(f"{_P}staged")
         return [_batch(json.loads(found[k])) for k in sorted(found)]
 
+    @_available
     def reset_site(self, site: str) -> int:
         pages = self.db.smembers(f"{_P}site:{site}:pages")
         records = self.db.smembers(f"{_P}site:{site}:records")
         keys = [f"{_P}page:{u}" for u in pages] + [f"{_P}record:{i}" for i in records]
+        keys += [f"{_P}template:{site}:{part}" for part in ("documents", "counts", "lines")]
         for pattern in (f"{_P}hash:{site}:*", f"{_P}band:{site}:*"):
             keys += list(self.db.scan_iter(match=pattern, count=1000))
         keys += [f"{_P}site:{site}:pages", f"{_P}site:{site}:records"]
@@ -94,6 +161,7 @@ class RedisState:
         pipe.execute()
         return len(pages) + len(records)
 
+    @_available
     def sites(self) -> dict[str, dict[str, int]]:
         return {
             site: {
@@ -102,6 +170,15 @@ class RedisState:
             }
             for site in sorted(self.db.smembers(f"{_P}sites"))
         }
+
+    @_available
+    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
+        names = [f"{_P}template:{site}:{part}" for part in ("documents", "counts", "lines")]
+        return int(self._learn(keys=names, args=[document, min_pages, MAX_LINES, *keys]))
+
+    @_available
+    def template_lines(self, site: str) -> frozenset[str]:
+        return frozenset(self.db.smembers(f"{_P}template:{site}:lines"))
 
     def close(self) -> None:
         self.db.close()

@@ -2,17 +2,22 @@
 one site is part of the site's template (a footer sentence, a subscription prompt, a fixed
 "related" header), not of any article.
 
-The learner is plain data in, plain data out: extraction only ever sees the frozen
-``SiteKnowledge`` snapshot, so it stays a pure function and can run in another process, and
-the counts can be kept by whatever holds the crawl state.
+The counts live in a ``TemplateStore``: in memory for a crawl without state, else in the crawl
+state (``crawler.state``), so that what one run or one worker of a distributed crawl learned
+serves the next run and the other workers. Extraction only ever sees the frozen
+``SiteKnowledge`` snapshot, so it stays a pure function and can run in another process.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+# Past this many counted lines a site forgets the lines seen on one article only.
+MAX_LINES = 100_000
 
 
 def line_key(line: str) -> str:
@@ -37,49 +42,83 @@ class SiteKnowledge:
         return [line for line in lines if line_key(line) not in self.boilerplate]
 
 
+class TemplateStore(Protocol):
+    """Where line counts are kept (also part of ``crawler.state.CrawlState``)."""
+
+    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
+        """Count ``keys`` once for ``document`` (nothing when it was counted before); the
+        number of the site's template lines after, a version that grows as they do."""
+        ...
+
+    def template_lines(self, site: str) -> frozenset[str]:
+        """The keys of the site's template lines."""
+        ...
+
+
 @dataclass
 class _SiteCounts:
     lines: Counter[str] = field(default_factory=Counter)
     documents: set[str] = field(default_factory=set)
-    snapshot: SiteKnowledge = field(default_factory=SiteKnowledge)
-    stale: bool = False
+    template: set[str] = field(default_factory=set)
+
+
+class MemoryTemplates:
+    """Line counts of one crawl only. Memory is bounded: past ``max_lines`` counted lines a
+    site forgets the lines seen only once."""
+
+    def __init__(self, max_lines: int = MAX_LINES) -> None:
+        self.max_lines = max_lines
+        self.sites: dict[str, _SiteCounts] = {}
+
+    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
+        counts = self.sites.setdefault(site, _SiteCounts())
+        if document not in counts.documents:
+            counts.documents.add(document)
+            for key in keys:
+                counts.lines[key] += 1
+                if counts.lines[key] >= min_pages:
+                    counts.template.add(key)
+            if len(counts.lines) > self.max_lines:
+                counts.lines = Counter({k: n for k, n in counts.lines.items() if n > 1})
+        return len(counts.template)
+
+    def template_lines(self, site: str) -> frozenset[str]:
+        counts = self.sites.get(site)
+        return frozenset(counts.template) if counts else frozenset()
 
 
 class TemplateLearner:
-    """Counts, per site, on how many distinct articles each line occurs.
+    """Counts, per site, on how many distinct articles each line occurs; ``min_pages``
+    distinct articles make a line boilerplate.
 
-    ``min_pages`` distinct articles make a line boilerplate. Each article counts once however
-    many URLs serve it (documents are told apart by their text), so a story syndicated in
-    three sections does not teach its own paragraphs as template. Memory is bounded: past
-    ``max_lines`` counted lines a site forgets the lines seen only once.
+    Each article counts once however many URLs serve it (documents are told apart by their
+    text), so a story syndicated in three sections does not teach its own paragraphs as
+    template. The snapshot of a site is reloaded from the store when the store's version moved,
+    also through what other workers learned.
     """
 
-    def __init__(self, min_pages: int = 4, max_lines: int = 100_000) -> None:
+    def __init__(self, min_pages: int = 4, store: TemplateStore | None = None) -> None:
         self.min_pages = min_pages
-        self.max_lines = max_lines
-        self._sites: dict[str, _SiteCounts] = {}
+        self.store: TemplateStore = store if store is not None else MemoryTemplates()
+        self._snapshots: dict[str, tuple[int, SiteKnowledge]] = {}
 
     def observe(self, site: str, lines: Iterable[str]) -> None:
-        counts = self._sites.setdefault(site, _SiteCounts())
         keys = {line_key(line) for line in lines if line.strip()}
         document = hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=8).hexdigest()
-        if document in counts.documents:
-            return
-        counts.documents.add(document)
-        for key in keys:
-            counts.lines[key] += 1
-            if counts.lines[key] == self.min_pages:
-                counts.stale = True
-        if len(counts.lines) > self.max_lines:
-            counts.lines = Counter({k: n for k, n in counts.lines.items() if n > 1})
+        version = self.store.learn_lines(site, document, keys, self.min_pages)
+        known = self._snapshots.get(site)
+        if known is None or known[0] != version:
+            self._snapshots[site] = (version, SiteKnowledge(self.store.template_lines(site)))
+
+    def last_known(self, site: str) -> SiteKnowledge:
+        """The snapshot held, without asking the store."""
+        known = self._snapshots.get(site)
+        return known[1] if known else SiteKnowledge()
 
     def knowledge(self, site: str) -> SiteKnowledge:
-        counts = self._sites.get(site)
-        if counts is None:
-            return SiteKnowledge()
-        if counts.stale:
-            counts.snapshot = SiteKnowledge(
-                frozenset(k for k, n in counts.lines.items() if n >= self.min_pages)
-            )
-            counts.stale = False
-        return counts.snapshot
+        known = self._snapshots.get(site)
+        if known is None:
+            # Learned by an earlier run or another worker, before this one saw the site.
+            lines = self.store.template_lines(site)
+            known = self._snapshots[site] = (len(lines), SiteKnowledge(lines))
+        return known[1]

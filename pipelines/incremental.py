@@ -7,6 +7,9 @@ or now). A new record that repeats the text of a delivered record of the same si
 another id, exactly or within ``NEWS_NEAR_DUPLICATE_BITS`` bits of its simhash, or one already
 emitted in this crawl, is dropped as a duplicate: the record delivered first wins.
 
+While the store is unavailable (Redis went away) a record waits, for as long as the scheduler
+waits for Redis (``NEWS_REDIS_RETRY_SECONDS``); then it is rejected as ``state_unavailable``.
+
 Settings: ``NEWS_STATE`` (no state, no pipeline), ``NEWS_NEAR_DUPLICATE_BITS``.
 """
 
@@ -20,7 +23,8 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem
 from crawler.records import utc_now
-from crawler.state import StateTracker, fingerprint
+from crawler.rejects import RejectItem
+from crawler.state import StateTracker, StateUnavailable, fingerprint
 from pipelines.dedup import Duplicate
 
 
@@ -42,7 +46,14 @@ class IncrementalPipeline:
             raise NotConfigured("no crawl state (NEWS_STATE is empty)")
         return cls(tracker, crawler.stats)
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        try:
+            return await self.tracker.patiently(lambda: self._judge(item))
+        except StateUnavailable as exc:
+            # Not delivered, so the next crawl emits it; never emitted without being judged.
+            raise RejectItem("state_unavailable", f"{item.url}: {exc}") from exc
+
+    def _judge(self, item: ArticleItem) -> ArticleItem:
         previous = self.tracker.delivered(item.id or "")
         if previous is not None and previous.text_hash == item.text_hash:
             self.tracker.unchanged(item, previous)

@@ -44,8 +44,8 @@ from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
 from crawler.records import build_item
 from crawler.signals import page_failed, page_rejected
 from crawler.sites import SiteConfig, select_sites, site_for_urls
-from crawler.state import StateTracker
-from crawler.templates import TemplateLearner
+from crawler.state import StateTracker, StateUnavailable
+from crawler.templates import SiteKnowledge, TemplateLearner
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +116,15 @@ class NewsSpider(scrapy.Spider):
             # No -o/-O: one file per site and run. Without sites the demo portal is crawled.
             feeds = partitioned_feeds(output, list(spider.sites) or ["demo"])
             crawler.settings.set("FEEDS", feeds, priority="spider")
+        crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
+
+    def on_opened(self, spider: scrapy.Spider) -> None:
+        tracker = self.crawler.get_extension(StateTracker)
+        if tracker is not None:
+            # Template counts kept with the crawl state serve later runs and other workers.
+            self.templates = TemplateLearner(self.templates.min_pages, tracker.state)
 
     # --- start -----------------------------------------------------------------------------------
 
@@ -159,6 +166,15 @@ class NewsSpider(scrapy.Spider):
             if probe and not site.feeds:
                 for path in discovery.COMMON_FEED_PATHS:
                     yield self._probe(root + path, self.parse_feed, meta)
+
+    def _template(self, site: str) -> SiteKnowledge:
+        """What is known of the site's template; what this worker knew last while the crawl
+        state is unavailable."""
+        try:
+            return self.templates.knowledge(site)
+        except StateUnavailable:
+            self._count("state/unavailable")
+            return self.templates.last_known(site)
 
     def _page(self, url: str, meta: dict[str, Any], priority: int = 0) -> Request | None:
         """A page request; ``meta["page"]`` puts it on the site's page budget. The crawl state
@@ -387,7 +403,7 @@ class NewsSpider(scrapy.Spider):
             url=response.url,
             site=site,
             date_hint=metadata.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone),
-            knowledge=self.templates.knowledge(site.name),
+            knowledge=self._template(site.name),
         )
         try:
             outcome: PageOutcome = await self.pool.run(task)
@@ -415,9 +431,12 @@ class NewsSpider(scrapy.Spider):
         if ext.text and self.templates.min_pages:
             # Lines learned while this page was in a worker go too, so that what a record
             # contains does not depend on how many pages were in flight.
-            lines = self.templates.knowledge(site.name).strip(ext.text.split("\n"))
+            lines = self._template(site.name).strip(ext.text.split("\n"))
             ext.text = "\n".join(lines)
-            self.templates.observe(site.name, lines)
+            try:
+                self.templates.observe(site.name, lines)
+            except StateUnavailable:
+                self._count("state/unavailable")  # one article fewer to learn from
         yield build_item(
             ext,
             url=response.url,

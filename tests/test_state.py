@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from crawler.manifest import HealthRules, alerts, verdict
 from crawler.records import record_id
 from crawler.state import (
     Batch,
+    CrawlState,
     PageState,
     RecordState,
     SqliteState,
@@ -23,6 +26,7 @@ from crawler.state import (
     fingerprint,
 )
 from crawler.urls import normalize_url
+from tests.conftest import needs_redis
 from tests.faultserver import _prose
 
 ARTICLE = "https://news.example.com/2024/05/01/river-park.html"
@@ -88,8 +92,20 @@ def _page(url: str, rid: str | None, etag: str | None = None) -> PageState:
     return PageState(url, "ex", rid, "2024-05-01T00:00:00Z", etag=etag, source_date="2024-05-01")
 
 
-def test_sqlite_state_stages_settles_and_resets(tmp_path):
-    state = SqliteState(tmp_path / "state.sqlite")
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=needs_redis)])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CrawlState]:
+    """Both crawl states, held to one contract."""
+    if request.param == "sqlite":
+        store: CrawlState = SqliteState(tmp_path / "state.sqlite")
+    else:
+        from crawler.state_redis import RedisState
+
+        store = RedisState(request.getfixturevalue("redis_server").url)
+    yield store
+    store.close()
+
+
+def test_state_stages_settles_and_resets(state):
     text = "\n".join(_prose(random.Random(1)))
     batch = Batch("c1/1", "out.jsonl", None, (_record("a", text),), (_page("u1", "a", '"e1"'),))
     state.stage(batch)
@@ -115,9 +131,14 @@ def test_sqlite_state_stages_settles_and_resets(tmp_path):
     state.settle("c1/2", delivered=False)
     assert state.record("b") is None and state.staged() == []
     assert state.sites() == {"ex": {"pages": 1, "records": 1}}
+    assert state.learn_lines("ex", "doc1", ["k1", "k2"], 1) == 2
+    assert state.learn_lines("other", "doc1", ["k1"], 1) == 1
     assert state.reset_site("ex") == 2
     assert state.record("a") is None and state.page("u1") is None
-    state.close()
+    assert state.similar("ex", "hash-" + text, fingerprint(text), 3) == []
+    assert state.template_lines("ex") == frozenset()
+    assert state.template_lines("other") == {"k1"}, "another site's template stays"
+    assert state.sites() == {}
 
 
 def test_atomic_storage_shows_only_complete_files(tmp_path):

@@ -1,8 +1,15 @@
 """Template learning: lines shared by enough distinct articles of a site become boilerplate,
 and extraction drops them on later pages of that site only."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from crawler.extraction import extract_page
-from crawler.templates import SiteKnowledge, TemplateLearner
+from crawler.state import SqliteState
+from crawler.templates import MemoryTemplates, SiteKnowledge, TemplateLearner, TemplateStore
+from tests.conftest import RedisServer, needs_redis
 
 FOOTER = "The Daily Example is an independent newspaper, founded in 1901 in the harbour city."
 
@@ -34,11 +41,50 @@ def test_the_same_article_under_many_urls_counts_once():
 
 
 def test_memory_is_bounded():
-    learner = TemplateLearner(min_pages=2, max_lines=50)
+    store = MemoryTemplates(max_lines=50)
+    learner = TemplateLearner(min_pages=2, store=store)
     for n in range(100):
         learner.observe("daily", [f"unique line {n}", FOOTER])
     assert learner.knowledge("daily").is_boilerplate(FOOTER)
-    assert len(learner._sites["daily"].lines) <= 51
+    assert len(store.sites["daily"].lines) <= 51
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=needs_redis)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TemplateStore]:
+    """Every place template counts are kept: one crawl's memory, and both crawl states."""
+    if request.param == "memory":
+        yield MemoryTemplates()
+        return
+    if request.param == "sqlite":
+        state = SqliteState(tmp_path / "state.sqlite")
+    else:
+        from crawler.state_redis import RedisState
+
+        server: RedisServer = request.getfixturevalue("redis_server")
+        state = RedisState(server.url)
+    yield state
+    state.close()
+
+
+def test_learners_sharing_a_store_learn_from_each_others_pages(store):
+    """Two workers of one crawl (or two runs on one crawl state): lines one of them saw count
+    for the other, and each article counts once whoever saw it."""
+    first = TemplateLearner(min_pages=3, store=store)
+    second = TemplateLearner(min_pages=3, store=store)
+    first.observe("daily", article(1))
+    second.observe("daily", article(1))  # the same article, fetched by the other worker
+    second.observe("daily", article(2))
+    assert not first.knowledge("daily").is_boilerplate(FOOTER)
+    first.observe("daily", article(3))
+    assert first.knowledge("daily").is_boilerplate(FOOTER)
+    # The second learner had a snapshot without the footer; its next page brings the news.
+    assert not second.knowledge("daily").is_boilerplate(FOOTER)
+    second.observe("daily", article(4))
+    assert second.knowledge("daily").is_boilerplate(FOOTER)
+    assert not second.knowledge("daily").is_boilerplate(article(4)[0])
+    # A learner that starts later (the next run) knows the template from its first page on.
+    assert TemplateLearner(min_pages=3, store=store).knowledge("daily").is_boilerplate(FOOTER)
+    assert TemplateLearner(min_pages=3, store=store).knowledge("weekly") == SiteKnowledge()
 
 
 def test_extraction_drops_learned_lines():

@@ -1,13 +1,15 @@
 """A per-site page budget: the last bound on a crawler trap (calendars, endless pagination)
 that link depth and URL patterns did not catch.
 
-Settings: ``NEWS_MAX_PAGES_PER_SITE`` (0: no budget); a site's ``max_pages`` overrides it.
+Settings: ``NEWS_MAX_PAGES_PER_SITE`` (0: no budget); a site's ``max_pages`` overrides it. In a
+distributed crawl the workers share the budget (``crawler.distributed.SharedBudget``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Protocol
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -17,21 +19,44 @@ from crawler.faults import PageFailed
 logger = logging.getLogger(__name__)
 
 
+class PageCounter(Protocol):
+    def take(self, site: str) -> int:
+        """Counts one page of ``site``; the pages counted so far, this one included."""
+        ...
+
+
+class LocalCounter:
+    def __init__(self) -> None:
+        self.used: Counter[str] = Counter()
+
+    def take(self, site: str) -> int:
+        self.used[site] += 1
+        return self.used[site]
+
+
 class PageBudgetMiddleware:
     """Lets through at most a site's budget of page requests (``meta["page"]``); the rest fail
     as ``site_budget``. A retry or a redirect hop is the same page, not a new one."""
 
-    def __init__(self, default_budget: int, site_budgets: dict[str, int]) -> None:
+    def __init__(
+        self, default_budget: int, site_budgets: dict[str, int], counter: PageCounter | None = None
+    ) -> None:
         self.default_budget = default_budget
         self.site_budgets = site_budgets
-        self.used: Counter[str] = Counter()
+        self.counter: PageCounter = counter if counter is not None else LocalCounter()
         self.exhausted: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageBudgetMiddleware:
-        sites = getattr(crawler.spider, "sites", {})
+        spider = crawler.spider
+        sites = getattr(spider, "sites", {})
         budgets = {name: site.max_pages for name, site in sites.items() if site.max_pages}
-        return cls(crawler.settings.getint("NEWS_MAX_PAGES_PER_SITE"), budgets)
+        counter = None
+        if crawler.settings.get("NEWS_REDIS_URL"):
+            from crawler.distributed import SharedBudget
+
+            counter = SharedBudget(crawler.settings, spider.name, getattr(spider, "crawl_id", ""))
+        return cls(crawler.settings.getint("NEWS_MAX_PAGES_PER_SITE"), budgets, counter)
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
@@ -39,7 +64,9 @@ class PageBudgetMiddleware:
             return
         site = meta.get("site", "")
         budget = self.site_budgets.get(site, self.default_budget)
-        if budget and self.used[site] >= budget:
+        if not budget:
+            return
+        if self.counter.take(site) > budget:
             if site not in self.exhausted:
                 self.exhausted.add(site)
                 logger.info(
@@ -47,4 +74,3 @@ class PageBudgetMiddleware:
                     {"site": site, "budget": budget},
                 )
             raise PageFailed("site_budget", f"{site} has used its {budget} pages")
-        self.used[site] += 1

@@ -1,0 +1,115 @@
+"""The parts of a distributed crawl that need no crawl to check, against a real Redis: joining a
+crawl and its lease, the shared page budget, and merging the workers' manifests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import redis
+from scrapy import Request
+from scrapy.settings import Settings
+
+from crawler import faults
+from crawler import settings as project_settings
+from crawler.distributed import CRAWL_KEYS, SharedBudget, configure, join_crawl
+from crawler.manifest import HealthRules, SiteTally, merge_manifests
+from crawler.middlewares.budget import PageBudgetMiddleware
+from tests.conftest import RedisServer, needs_redis
+
+
+def _settings(url: str, **extra: Any) -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.update(extra, priority="cmdline")
+    configure(settings, url)
+    return settings
+
+
+@needs_redis
+def test_workers_join_the_running_crawl_and_a_lapsed_one_is_not_joined(redis_server: RedisServer):
+    settings = _settings(redis_server.url, NEWS_REDIS_LEASE_SECONDS=1)
+    first, seeds = join_crawl(settings, "news")
+    second, also_seeds = join_crawl(settings, "news")
+    assert (second, seeds, also_seeds) == (first, True, False)
+    # Every worker of the crawl is gone: nobody renews the lease.
+    time.sleep(1.5)
+    third, seeds_again = join_crawl(settings, "news")
+    assert third != first and seeds_again, "a new start after a dead crawl is a new crawl"
+    # A crawl id given outright (a scheduler's run id) is joined as it is while it lives...
+    fixed = _settings(redis_server.url, NEWS_CRAWL_ID="run-42", NEWS_REDIS_LEASE_SECONDS=1)
+    assert join_crawl(fixed, "news") == ("run-42", True)
+    assert join_crawl(fixed, "news") == ("run-42", False)
+    server = redis.Redis.from_url(redis_server.url)
+    server.sadd("newscrawl:news:run-42:dupefilter", "fingerprint-of-a-request-a-dead-worker-held")
+    # ...and started again once its workers are gone (a scheduler retrying the run): the
+    # requests its dead workers had taken are in its dupefilter, which would lose them.
+    time.sleep(1.5)
+    assert join_crawl(fixed, "news") == ("run-42", True)
+    assert not server.exists("newscrawl:news:run-42:dupefilter")
+
+
+@needs_redis
+def test_the_page_budget_is_shared_by_the_workers_of_a_crawl(redis_server: RedisServer):
+    settings = _settings(redis_server.url)
+    workers = [
+        PageBudgetMiddleware(5, {}, SharedBudget(settings, "news", "crawl-1")) for _ in range(2)
+    ]
+    refused = 0
+    for n in range(10):
+        try:
+            workers[n % 2].process_request(Request(f"http://a.cn/{n}", meta={"page": True}))
+        except faults.PageFailed as exc:
+            assert exc.reason == "site_budget"
+            refused += 1
+    assert refused == 5, "ten pages, a budget of five for the crawl, not five per worker"
+    # Another crawl has a budget of its own (no refusal here).
+    other = PageBudgetMiddleware(5, {}, SharedBudget(settings, "news", "crawl-2"))
+    other.process_request(Request("http://a.cn/0", meta={"page": True}))
+    # The budget is one of the crawl's keys that the lease keeps alive and a finish expires.
+    assert "budget" in CRAWL_KEYS
+    assert redis.Redis.from_url(redis_server.url).exists("newscrawl:news:crawl-1:budget")
+
+
+def _manifest(worker: str, new: int, failed: int, reason: str = "finished") -> dict[str, Any]:
+    tally = SiteTally(pages_fetched=new + failed, responses_ok=new)
+    tally.articles.update(new=new)
+    tally.errors.update({"failed/timeout": failed} if failed else {})
+    tally.covered.update(date_published=new, authors=new // 2, language=new)
+    return {
+        "crawl_id": "c1",
+        "spider": "news",
+        "worker_id": worker,
+        "started_at": f"2026-11-26T10:0{worker[-1]}:00Z",
+        "finished_at": f"2026-11-26T11:0{worker[-1]}:00Z",
+        "finish_reason": reason,
+        "sites": {"gazette": tally.summary()},
+        "files": [{"uri": f"out/gazette-{worker}.jsonl", "records": new, "committed": True}],
+        "health": {"failures": []},
+    }
+
+
+def test_manifests_of_the_workers_merge_into_one():
+    rules = HealthRules(max_error_rate=0.3)
+    merged = merge_manifests([_manifest("w1", 60, 0), _manifest("w2", 40, 10)], rules)
+    site = merged["sites"]["gazette"]
+    assert merged["workers"] == ["w1", "w2"]
+    assert merged["totals"]["records"] == 100 and site["articles"]["new"] == 100
+    assert site["error_rate"] == pytest.approx(10 / 110, abs=1e-4)
+    assert site["coverage"] == {"date_published": 1.0, "authors": 0.5, "language": 1.0}
+    assert (merged["started_at"], merged["finished_at"]) == (
+        "2026-11-26T10:01:00Z",
+        "2026-11-26T11:02:00Z",
+    )
+    assert merged["health"]["ok"], merged["health"]
+    # One worker that lost Redis makes the crawl unhealthy, though the sums look fine.
+    cut = _manifest("w2", 40, 0, reason="redis_unavailable")
+    cut["health"]["failures"] = ["the crawl did not finish: redis_unavailable"]
+    merged = merge_manifests([_manifest("w1", 60, 0), cut], rules)
+    assert not merged["health"]["ok"] and merged["health"]["exit_code"] == 3
+    assert any(
+        f.startswith("worker w2: the crawl did not finish") for f in merged["health"]["failures"]
+    )
+    with pytest.raises(ValueError, match="different crawls"):
+        merge_manifests([_manifest("w1", 1, 0), {**_manifest("w2", 1, 0), "crawl_id": "c2"}], rules)
