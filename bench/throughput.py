@@ -17,9 +17,13 @@ on 127.0.0.1 (a fresh server per run, so each run's access log says what it fetc
 
 For each: pages/s (article pages processed per wall second; for a and b the article URLs the
 server delivered, for c the extraction loop alone), records written, CPU seconds of the process
-and its children (``RUSAGE_CHILDREN`` deltas), the main process's own CPU, and the peak RSS of
-the process tree (VmRSS of the process and its descendants summed, sampled every 0.2 s). Then
-the ratios a/b, a/(c x cores) and a/d.
+and its descendants (the ``RUSAGE_CHILDREN`` delta, or the CPU of every process of the tree
+sampled every 0.2 s when that is more: extraction workers forked by a forkserver are not
+reaped by the crawl), the main process's own CPU, and the peak memory of the process tree,
+sampled every 0.2 s, two ways: RSS (VmRSS of the process and its descendants summed: pages
+that processes share, such as the libraries and models a forkserver loaded once, count in each)
+and PSS (``/proc/PID/smaps_rollup``: shared pages split among their sharers, so that the sum is
+the memory the crawl takes). Then the ratios a/b, a/(c x cores) and a/d.
 
     python bench/throughput.py [CORPUS] [--multiplier N] [--pages N] [--json OUT]
                                [--runs a,b,c,d] [-s NAME=VALUE] [--timeout S] [--keep]
@@ -248,6 +252,16 @@ def rss_kib(pid: int) -> int:
     return 0  # gone, or a zombie (no VmRSS line)
 
 
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def own_cpu_s(pid: int) -> float | None:
     """User + system CPU of the process itself (not its children)."""
     fields = _stat_fields(pid)
@@ -297,6 +311,7 @@ class Sample:
     main_rss_mib: float
     processes: int
     counts: dict[str, int]
+    pss_mib: float = 0.0
 
 
 class TreeSampler(threading.Thread):
@@ -308,6 +323,8 @@ class TreeSampler(threading.Thread):
         self.counters = counters
         self.samples: list[Sample] = []
         self.main_cpu_s: float | None = None
+        # The last CPU seen of every process of the tree, the gone ones included.
+        self.cpu_by_pid: dict[int, float] = {}
         self._done = threading.Event()
         self._t0 = time.perf_counter()
 
@@ -320,12 +337,16 @@ class TreeSampler(threading.Thread):
     def sample(self) -> None:
         tree = process_tree(self.pid)
         rss = [rss_kib(pid) for pid in tree]
-        cpu = own_cpu_s(self.pid)
-        if cpu is not None:
-            self.main_cpu_s = cpu
+        pss = sum(pss_kib(pid) for pid in tree)
+        for pid in tree:
+            cpu = own_cpu_s(pid)
+            if cpu is not None:
+                self.cpu_by_pid[pid] = cpu
+        self.main_cpu_s = self.cpu_by_pid.get(self.pid, self.main_cpu_s)
         counts = {name: c.update() for name, c in self.counters.items()}
         t = time.perf_counter() - self._t0
-        self.samples.append(Sample(t, sum(rss) / 1024, rss[0] / 1024, len(tree), counts))
+        sample = Sample(t, sum(rss) / 1024, rss[0] / 1024, len(tree), counts, pss / 1024)
+        self.samples.append(sample)
 
     def stop(self) -> None:
         self._done.set()
@@ -346,6 +367,7 @@ class Measurement:
     max_processes: int
     returncode: int | None
     timed_out: bool = False
+    peak_pss_mib: float = 0.0
     note: str = ""
     marks: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -373,7 +395,8 @@ def run_measured(
     env: dict[str, str] | None = None,
 ) -> Finished:
     """Run ``cmd`` to its end (or ``timeout``), sampling its process tree; CPU from the
-    ``RUSAGE_CHILDREN`` delta, which covers the workers it reaped too."""
+    ``RUSAGE_CHILDREN`` delta, which covers the workers it reaped too, or from the samples
+    when they saw more (workers a forkserver forked, which nobody here reaps)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     timed_out = False
@@ -397,6 +420,7 @@ def run_measured(
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    cpu = max(cpu, sum(sampler.cpu_by_pid.values()))
     return Finished(proc.returncode, timed_out, wall, cpu, sampler)
 
 
@@ -441,19 +465,21 @@ def progress_marks(
     sample at or past the mark, and the peak up to it; for 100% the whole run's peak (the
     crawl's end included) and, if the crawl ended between samples, its last sample."""
     peak = max((s.rss_mib for s in samples), default=0.0)
+    peak_pss = max((s.pss_mib for s in samples), default=0.0)
     marks = []
     for mark in MARKS:
-        seen = 0.0
+        seen = seen_pss = 0.0
         for s in samples:
-            seen = max(seen, s.rss_mib)
+            seen, seen_pss = max(seen, s.rss_mib), max(seen_pss, s.pss_mib)
             if s.counts.get(key, 0) >= mark * total:
                 break
         else:
             if mark < 1.0 or not samples:
                 continue  # not reached (a run cut short)
-        at = {"mark": mark, "t_s": s.t, "rss_mib": s.rss_mib, "peak_mib": seen} | s.counts
+        at = {"mark": mark, "t_s": s.t, "rss_mib": s.rss_mib, "peak_mib": seen}
+        at |= {"pss_mib": s.pss_mib, "peak_pss_mib": seen_pss} | s.counts
         if mark == 1.0:
-            at["peak_mib"] = peak
+            at["peak_mib"], at["peak_pss_mib"] = peak, peak_pss
         marks.append(at)
     return marks
 
@@ -465,6 +491,10 @@ def _peaks(f: Finished) -> tuple[float, float, int]:
         max((x.main_rss_mib for x in s), default=0.0),
         max((x.processes for x in s), default=0),
     )
+
+
+def _peak_pss(f: Finished) -> float:
+    return max((x.pss_mib for x in f.sampler.samples), default=0.0)
 
 
 def _count_lines(path: Path) -> int:
@@ -542,6 +572,7 @@ def crawl_run(
         peak_rss_mib=peak,
         peak_main_rss_mib=main_peak,
         max_processes=procs,
+        peak_pss_mib=_peak_pss(finished),
         returncode=finished.returncode,
         timed_out=finished.timed_out,
         marks=progress_marks(finished.sampler.samples, len(site.articles)),
@@ -606,6 +637,7 @@ def ceiling_run(site: Site, work: Path, timeout: float) -> Measurement:
         peak_rss_mib=peak,
         peak_main_rss_mib=main_peak,
         max_processes=procs,
+        peak_pss_mib=_peak_pss(finished),
         returncode=finished.returncode,
         timed_out=finished.timed_out,
         note="extraction loop only",
@@ -680,6 +712,7 @@ def cli_run(cli: str, site: Site, work: Path, timeout: float) -> Measurement:
         peak_rss_mib=peak,
         peak_main_rss_mib=main_peak,
         max_processes=procs,
+        peak_pss_mib=_peak_pss(finished),
         returncode=finished.returncode,
         timed_out=finished.timed_out,
         note="files named by content: identical outputs share one",
@@ -709,7 +742,7 @@ def format_table(results: dict[str, Measurement], cores: int) -> str:
     head = (
         f"{'run':<32} {'pages':>6} {'records':>7} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} "
         f"{'CPU ms/pg':>9} {'main CPU s':>10} {'main ms/pg':>10} {'peak RSS MiB':>12} "
-        f"{'main RSS':>8} {'procs':>5}"
+        f"{'main RSS':>8} {'peak PSS':>8} {'procs':>5}"
     )
     lines = [head, "-" * len(head)]
     for run, m in results.items():
@@ -721,7 +754,7 @@ def format_table(results: dict[str, Measurement], cores: int) -> str:
             f"{run + ' ' + m.name:<32} {m.pages:>6} {m.records:>7} {m.wall_s:>7.1f} "
             f"{m.pages_per_s:>8.2f} {m.cpu_s:>7.1f} {m.cpu_s * per_page:>9.1f} {main} "
             f"{main_pp} {m.peak_rss_mib:>12.0f} {m.peak_main_rss_mib:>8.0f} "
-            f"{m.max_processes:>5}{status}"
+            f"{m.peak_pss_mib:>8.0f} {m.max_processes:>5}{status}"
         )
     lines.append("")
     for name, value in ratios(results, cores).items():
@@ -735,12 +768,13 @@ def format_marks(m: Measurement, total: int) -> str:
         f"{m.run} {m.name}: RSS by crawl progress ({total} article URLs; "
         "progress = article URLs served, records = lines written by then)",
         f"{'progress':>9} {'t s':>7} {'served':>7} {'records':>7} {'RSS MiB':>8} "
-        f"{'peak so far':>11}",
+        f"{'peak so far':>11} {'PSS MiB':>8} {'peak so far':>11}",
     ]
     for mark in m.marks:
         lines.append(
             f"{mark['mark']:>9.0%} {mark['t_s']:>7.1f} {mark.get('served', 0):>7} "
-            f"{mark.get('records', 0):>7} {mark['rss_mib']:>8.0f} {mark['peak_mib']:>11.0f}"
+            f"{mark.get('records', 0):>7} {mark['rss_mib']:>8.0f} {mark['peak_mib']:>11.0f} "
+            f"{mark.get('pss_mib', 0):>8.0f} {mark.get('peak_pss_mib', 0):>11.0f}"
         )
     return "\n".join(lines)
 
@@ -861,9 +895,10 @@ def _measure(args: argparse.Namespace, corpus: Path, runs: list[str], work: Path
                 print(format_marks(m, total))
     print(
         "\npages: article pages processed (a, b: article URLs the server delivered; c, d: "
-        "distinct pages); CPU: process + children; main: the top process alone (sampled, "
-        f"+-{SAMPLE_EVERY_S} s); peak RSS: the process tree summed, sampled every "
-        f"{SAMPLE_EVERY_S} s; c times the extraction loop alone"
+        "distinct pages); CPU: process + descendants; main: the top process alone (sampled, "
+        f"+-{SAMPLE_EVERY_S} s); peak RSS / PSS: the process tree summed, sampled every "
+        f"{SAMPLE_EVERY_S} s (RSS counts shared pages in every process that maps them, PSS "
+        "splits them); c times the extraction loop alone"
     )
     failed = [m for m in results.values() if m.timed_out or m.returncode]
     for m in failed:

@@ -1,7 +1,7 @@
 """What went wrong with a page, named: why a request ended without a usable response, and what
-a response is when it only looks like a page (a binary file served as HTML, a bot challenge,
-markup nested deeper than the parser reads). Pure helpers, no state; the spider counts the
-reasons they return.
+a response is when it only looks like a page (a binary file served as HTML, a bot challenge;
+markup nested deeper than the parser reads is ``crawler.structure.too_deep``). Pure helpers, no
+state; the spider counts the reasons they return.
 """
 
 from __future__ import annotations
@@ -142,28 +142,3 @@ def is_challenge(response: Response) -> bool:
     head = response.body[:65536]
     lowered = head.lower()
     return any(m in lowered for m in _CHALLENGE_MARKERS) or bool(_CHALLENGE_TITLE.search(head))
-
-
-_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>")
-# Void elements never nest; these close themselves implicitly, so unclosed ones do not nest.
-_FLAT = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-     "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
-)  # fmt: skip
-# libxml2 (lxml, trafilatura) stops reading HTML nested deeper than this unless told to read
-# "huge" trees, which newscrawl never does on hostile input.
-PARSER_MAX_DEPTH = 255
-
-
-def too_deep(html: str, limit: int = PARSER_MAX_DEPTH) -> bool:
-    """Whether elements nest deeper than the HTML parser reads (the text below is lost)."""
-    depth = 0
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
-        if closing:
-            depth = max(0, depth - 1)
-        elif not self_closing and name.lower() not in _FLAT:
-            depth += 1
-            if depth > limit:
-                return True
-    return False

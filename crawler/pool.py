@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -21,13 +23,13 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from crawler import discovery, faults
+from crawler import discovery, structure
 from crawler.cleaning import clean_text
 from crawler.encoding import decode_html
 from crawler.extraction import Extraction, extract_page
+from crawler.fingerprints import fingerprint
 from crawler.metadata import FoundDate
 from crawler.sites import SiteConfig
-from crawler.state import fingerprint
 from crawler.templates import SiteKnowledge
 
 
@@ -62,7 +64,7 @@ def process_page(task: PageTask) -> PageOutcome:
         encoding=decoded.encoding,
         decode_warnings=decoded.warnings,
         extraction=ext,
-        too_deep=listing and ext.verdict == "too_little_text" and faults.too_deep(decoded.text),
+        too_deep=listing and ext.verdict == "too_little_text" and structure.too_deep(decoded.text),
         refused_schemes=tuple(discovery.refused_link_schemes(decoded.text)) if listing else (),
         fingerprint=fingerprint(text) if text else None,
     )
@@ -81,9 +83,21 @@ class PoolError(Exception):
 _WARM_UP = "<html><body><article>" + "<p>A paragraph to load the extractor's models.</p>" * 9
 
 
-def _warm_up() -> None:
-    # Imports and the language model load once per worker, not on its first real page.
+def warm_up() -> None:
+    """Load what extraction loads on first use (the language model, lazy imports)."""
     extract_page(_WARM_UP, "http://localhost/warm-up")
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a forkserver that has imported the extraction stack and loaded its
+    models (``crawler.warmup``): they share those pages, and start at once, also when one
+    replaces a dead or hung worker. Spawned where there is no forkserver. Never forked from the
+    crawl process itself: it runs threads (reactor, DNS) a fork would copy mid-flight."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.warmup"])
+    return context
 
 
 class PagePool:
@@ -97,12 +111,13 @@ class PagePool:
     ) -> None:
         self.timeout = timeout
         self.function = function
-        # Spawned, not forked: the crawl process runs threads (reactor, DNS) a fork would copy.
         self._pool = (
-            ProcessPool(workers, initializer=_warm_up, context=multiprocessing.get_context("spawn"))
-            if workers > 0
-            else None
+            ProcessPool(workers, initializer=warm_up, context=_context()) if workers > 0 else None
         )
+        if self._pool is not None:
+            # Start the workers now, while the crawl reads robots.txt and sitemaps, and off the
+            # reactor's thread: the first start waits for the forkserver to load its models.
+            threading.Thread(target=self._pool.schedule, args=(os.getpid,), daemon=True).start()
 
     async def run(self, task: Any) -> Any:
         if self._pool is None:

@@ -16,12 +16,9 @@ Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
-import re
 import sqlite3
-import string
 import time
 import uuid
 from collections import defaultdict
@@ -37,9 +34,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter, FeedSlot
 from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
-from trafilatura.deduplication import Simhash
 
 from crawler import feedstorage
+from crawler.fingerprints import BANDS, bands, distance
 from crawler.items import ArticleItem
 from crawler.templates import MAX_LINES
 from crawler.urls import normalize_url
@@ -51,15 +48,6 @@ T = TypeVar("T")
 # unchanged: the run manifest counts them per site.
 article_unchanged = object()
 
-FINGERPRINT_BITS = 64
-# A fingerprint is split into this many bands; two within BANDS - 1 bits share one exactly.
-BANDS = 4
-_BAND_BITS = FINGERPRINT_BITS // BANDS
-_SHINGLE = 3
-_MIN_SHINGLES = 8
-_LONGEST_WORD = 30
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
 
 class StateUnavailable(Exception):
     """The store cannot be reached for now (Redis went away). Never means "not known": the
@@ -68,34 +56,6 @@ class StateUnavailable(Exception):
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def fingerprint(text: str) -> int:
-    """The near-duplicate fingerprint of a text: trafilatura's 64-bit simhash over shingles of
-    three words. Single words would make any two articles on the same beat look alike; text
-    without spaces between words (Chinese, Japanese, Thai) is read character by character. A
-    text too short for shingles gets a hash of itself, so that only its exact copies match."""
-    units: list[str] = []
-    for word in text.lower().split():
-        if _CJK.search(word) or len(word) > _LONGEST_WORD:
-            units.extend(c for c in word if c.isalnum())
-        elif stripped := word.strip(string.punctuation):
-            units.append(stripped)
-    shingles = ["".join(units[i : i + _SHINGLE]) for i in range(len(units) - _SHINGLE + 1)]
-    shingles = [s for s in shingles if s.isalnum()]
-    if len(shingles) < _MIN_SHINGLES:
-        return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)
-    return Simhash(" ".join(shingles), FINGERPRINT_BITS).hash
-
-
-def distance(a: int, b: int) -> int:
-    """How many bits two fingerprints differ in."""
-    return (a ^ b).bit_count()
-
-
-def bands(value: int) -> list[int]:
-    mask = (1 << _BAND_BITS) - 1
-    return [(value >> (i * _BAND_BITS)) & mask for i in range(BANDS)]
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from crawler.state import (
-    Batch,
-    PageState,
-    RecordState,
-    StateUnavailable,
-    _batch,
-    bands,
-    distance,
-)
+from crawler.fingerprints import bands, distance
+from crawler.state import Batch, PageState, RecordState, StateUnavailable, _batch
 from crawler.templates import MAX_LINES
 
 _P = "newscrawl:state:"

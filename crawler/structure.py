@@ -1,6 +1,7 @@
 """Page structure that main-content extraction misreads: old layouts whose paragraphs are
-``<br>`` runs (rewritten as paragraphs before extraction) and picture captions (found here,
-removed from the extracted lines)."""
+``<br>`` runs (rewritten as paragraphs before extraction), picture captions (found here,
+removed from the extracted lines), and markup nested deeper than the parser reads. Nothing here
+imports Scrapy: it runs in the extraction workers."""
 
 from __future__ import annotations
 
@@ -185,3 +186,28 @@ def _is_caption_text(text: str) -> bool:
     return (
         0 < weight <= 130 and not _CJK_SENTENCE_END.search(text) and not _TWO_SENTENCES.search(text)
     )
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>")
+# Void elements never nest; these close themselves implicitly, so unclosed ones do not nest.
+_FLAT = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
+)  # fmt: skip
+# libxml2 (lxml, trafilatura) stops reading HTML nested deeper than this unless told to read
+# "huge" trees, which newscrawl never does on hostile input.
+PARSER_MAX_DEPTH = 255
+
+
+def too_deep(html: str, limit: int = PARSER_MAX_DEPTH) -> bool:
+    """Whether elements nest deeper than the HTML parser reads (the text below is lost)."""
+    depth = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _FLAT:
+            depth += 1
+            if depth > limit:
+                return True
+    return False

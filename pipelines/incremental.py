@@ -21,10 +21,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from crawler.fingerprints import fingerprint
 from crawler.items import ArticleItem
 from crawler.records import utc_now
 from crawler.rejects import RejectItem
-from crawler.state import StateTracker, StateUnavailable, fingerprint
+from crawler.state import StateTracker, StateUnavailable
 from pipelines.dedup import Duplicate
 
 

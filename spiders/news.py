@@ -419,10 +419,16 @@ class NewsSpider(scrapy.Spider):
             self._count(f"encoding/{warning}")
         ext = outcome.extraction
         if not ext.is_article:
-            self._not_article(response, site, via, self._why_not(response, ext.verdict, outcome))
+            reason = self._why_not(response, ext.verdict, outcome)
+            links = ext.links
+            if self._not_article(response, site, via, reason) and links:
+                # A failed article is no hub: its links are the related-article footer that
+                # listing pages and sitemaps give anyway, and on broken pages mostly 404s.
+                self._count("links_of_rejected_pages", len(links))
+                links = []
             for scheme in outcome.refused_schemes:
                 self._count(f"links_refused/{scheme}")
-            for request in self._follow(response, site, ext.links, ext.feeds):
+            for request in self._follow(response, site, links, ext.feeds):
                 yield request
             return
         if self._too_old(ext.date):
@@ -460,9 +466,9 @@ class NewsSpider(scrapy.Spider):
 
     def _not_article(
         self, response: Response, site: SiteConfig, via: str, reason: str, detail: str = ""
-    ) -> None:
-        """A page that yields no record: a reject when an article was expected, else a skip;
-        counted either way."""
+    ) -> bool:
+        """A page that yields no record: a reject when an article was expected (True), else a
+        skip; counted either way."""
         if discovery.expects_article(response.url, site, via) and reason != "listing_url":
             found = f"found none: {detail}" if detail else "found none"
             self.crawler.signals.send_catch_log(
@@ -472,11 +478,12 @@ class NewsSpider(scrapy.Spider):
                 detail=f"expected an article ({via}), {found}",
                 site=site.name,
             )
-            return
+            return True
         self._count(f"non_article/{reason}")
         logger.debug(
             "Not an article (%(reason)s): %(url)s", {"reason": reason, "url": response.url}
         )
+        return False
 
     def _follow(
         self, response: Response, site: SiteConfig, links: list[str], feeds: list[str]
@@ -510,8 +517,8 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def _count(self, key: str) -> None:
-        self.crawler.stats.inc_value(f"newscrawl/{key}")
+    def _count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/{key}", n)
 
     def _bad(self, key: str, where: Response | str, site: SiteConfig, detail: str = "") -> None:
         """A URL that yielded nothing: counted under ``newscrawl/<key>`` and listed under that

@@ -19,7 +19,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-from crawler import discovery, faults
+from crawler import discovery, faults, structure
 from crawler.middlewares.budget import PageBudgetMiddleware
 from crawler.middlewares.redirects import RedirectGuardMiddleware
 from crawler.runstats import StatsFile
@@ -83,10 +83,10 @@ def test_challenge_pages_are_recognised_and_articles_are_not():
 
 
 def test_nesting_beyond_the_parser_limit():
-    assert faults.too_deep(deeply_nested().decode())
-    assert not faults.too_deep(good_article(1).decode())
+    assert structure.too_deep(deeply_nested().decode())
+    assert not structure.too_deep(good_article(1).decode())
     # Unclosed paragraphs and list items close themselves: no depth.
-    assert not faults.too_deep("<ul>" + "<li><p>item" * 1000 + "</ul>")
+    assert not structure.too_deep("<ul>" + "<li><p>item" * 1000 + "</ul>")
 
 
 def test_session_ids_are_removed_from_urls():

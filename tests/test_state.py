@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from crawler.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
+from crawler.fingerprints import distance, fingerprint
 from crawler.manifest import HealthRules, alerts, verdict
 from crawler.records import record_id
 from crawler.state import (
@@ -22,8 +23,6 @@ from crawler.state import (
     RecordState,
     SqliteState,
     StateTracker,
-    distance,
-    fingerprint,
 )
 from crawler.urls import normalize_url
 from tests.conftest import needs_redis

@@ -89,13 +89,14 @@ def test_no_corpus_says_so_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_progress_marks_take_the_first_sample_past_each_mark() -> None:
     samples = [
-        throughput.Sample(t=i, rss_mib=100 + i, main_rss_mib=50, processes=3, counts={"served": s})
+        throughput.Sample(i, 100 + i, 50, 3, {"served": s}, pss_mib=80 - i)
         for i, s in enumerate([0, 1, 5, 9, 10, 10])
     ]
     marks = {m["mark"]: m for m in throughput.progress_marks(samples, total=10)}
     assert (marks[0.1]["served"], marks[0.5]["served"], marks[1.0]["served"]) == (1, 5, 10)
     assert marks[0.5]["peak_mib"] == 102
     assert marks[1.0]["peak_mib"] == 105, "100%: the whole run's peak, shutdown included"
+    assert (marks[0.5]["pss_mib"], marks[0.5]["peak_pss_mib"]) == (78, 80)
 
 
 def test_line_counter_reads_only_whole_new_lines(tmp_path: Path) -> None:
