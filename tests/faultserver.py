@@ -340,6 +340,7 @@ CHALLENGE = b"""<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...<
 
 SOFT_404 = b"""<!DOCTYPE html><html><head><title>Page not found | Fault Gazette</title></head>
 <body><nav><a href="/">Home</a></nav><h1>Page not found</h1>
+<p>Most read: <a href="/news/2024/06/04/only-linked-from-a-soft-404.html">Our top story</a></p>
 <p>Sorry, the page you are looking for has moved or no longer exists.</p></body></html>"""
 
 

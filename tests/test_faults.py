@@ -219,6 +219,14 @@ def test_traps_are_bounded_by_link_depth_and_session_ids_removed(hostile: Crawl)
     assert hostile.stats["newscrawl/links_session_id_removed"] >= 1
 
 
+def test_links_of_rejected_article_pages_are_not_followed(hostile: Crawl):
+    """A page that should have been an article and is not (a soft 404 suggesting a story) is
+    no hub: its links are not fetched, only counted."""
+    paths = {e["path"] for e in hostile.accessed}
+    assert "/news/2024/06/04/only-linked-from-a-soft-404.html" not in paths
+    assert hostile.stats["newscrawl/links_of_rejected_pages"] >= 2
+
+
 def test_robots_disallow_is_obeyed(hostile: Crawl):
     assert not [e for e in hostile.accessed if e["path"].startswith("/private/")]
     assert hostile.stats["robotstxt/forbidden"] == 1
