@@ -4,10 +4,10 @@ frontier, one request dupefilter and one crawl state.
 ``NEWS_REDIS_URL`` (setting or environment variable) switches it on; without it this module is
 never imported. ``configure`` (called from the spider's ``update_settings``) swaps in the
 scrapy-redis scheduler and dupefilter, keeps the crawl state in the same Redis unless
-``NEWS_STATE`` is given, and adds the ``IdleClose`` extension. Workers of one crawl share its
-crawl id: ``NEWS_CRAWL_ID`` when given (e.g. a scheduler's run id), else the crawl the first
-worker registered in Redis. The first worker of a crawl (a Redis ``SET NX``) pushes the sites'
-start requests into the shared queue; the others take their work from it.
+``NEWS_STATE`` is given, and adds the ``IdleClose`` and ``CrawlLease`` extensions. Workers of
+one crawl share its crawl id: ``NEWS_CRAWL_ID`` when given (e.g. a scheduler's run id), else the
+crawl the first worker registered in Redis. The first worker of a crawl (a Redis ``SET NX``)
+pushes the sites' start requests into the shared queue; the others take their work from it.
 
 Running workers renew a lease on their crawl (``CrawlLease``). When every worker of a crawl is
 gone (killed, or stopped because Redis went away) it lapses: the next start without
@@ -289,11 +289,9 @@ def _unfiltered(request: Request) -> Request:
 
 class IdleClose:
     """Closes a worker once the shared queue has been empty (and this worker had nothing in
-    flight) for ``NEWS_REDIS_IDLE_SECONDS``; on a finished crawl it lets the next crawl start
-    afresh (the current-crawl pointer goes, the crawl's queue and dupefilter expire)."""
+    flight) for ``NEWS_REDIS_IDLE_SECONDS``."""
 
-    def __init__(self, crawler: Crawler, idle_seconds: float) -> None:
-        self.crawler = crawler
+    def __init__(self, idle_seconds: float) -> None:
         self.idle_seconds = idle_seconds
         self.idle_since: float | None = None
 
@@ -301,10 +299,9 @@ class IdleClose:
     def from_crawler(cls, crawler: Crawler) -> IdleClose:
         if not redis_url(crawler.settings):
             raise NotConfigured("NEWS_REDIS_URL is empty")
-        ext = cls(crawler, crawler.settings.getfloat("NEWS_REDIS_IDLE_SECONDS"))
+        ext = cls(crawler.settings.getfloat("NEWS_REDIS_IDLE_SECONDS"))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.busy, signal=signals.request_reached_downloader)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def busy(self) -> None:
@@ -317,23 +314,12 @@ class IdleClose:
         if now - self.idle_since < self.idle_seconds:
             raise DontCloseSpider
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason != "finished":
-            return
-        prefix = _prefix(spider.name)
-        crawl_id = getattr(spider, "crawl_id", "")
-        try:
-            server: redis.Redis = connection.from_settings(self.crawler.settings)
-            server.eval(_RELEASE, 1, f"{prefix}:current", crawl_id)
-            for key in CRAWL_KEYS:
-                server.expire(f"{prefix}:{crawl_id}:{key}", FINISHED_KEYS_TTL)
-        except REDIS_DOWN as exc:
-            logger.warning("Could not mark the crawl finished in Redis: %(e)s", {"e": exc})
-
 
 class CrawlLease:
     """Renews, while this worker runs, the registration of its crawl as the one new workers
-    join, and keeps the crawl's keys alive: a crawl whose workers all died lapses by itself."""
+    join, and keeps the crawl's keys alive: a crawl whose workers all died lapses by itself.
+    A finished crawl lets the next one start afresh: the current-crawl pointer goes, the
+    crawl's keys expire."""
 
     def __init__(self, crawler: Crawler, lease: int) -> None:
         self.crawler = crawler
@@ -367,9 +353,17 @@ class CrawlLease:
                 _RENEW, len(self.keys), *self.keys, self.crawl_id, self.lease, FINISHED_KEYS_TTL
             )
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        if reason != "finished":
+            return
+        try:
+            self.server.eval(_RELEASE, 1, self.keys[0], self.crawl_id)
+            for key in self.keys[2:]:
+                self.server.expire(key, FINISHED_KEYS_TTL)
+        except REDIS_DOWN as exc:
+            logger.warning("Could not mark the crawl finished in Redis: %(e)s", {"e": exc})
 
 
 class SharedBudget:
