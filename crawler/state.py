@@ -1,6 +1,7 @@
 """The crawl state between scheduled runs: which article pages were fetched, what their sitemap
 or feed said, their HTTP validators, and which record each delivered in which version, so that
-a run fetches and emits only what is new or changed, and delivers nothing twice.
+a run fetches and emits only what is new or changed, and delivers nothing twice; and the counts
+of template learning (``crawler.templates``), so that later runs start out knowing a site.
 
 ``CrawlState`` is the whole interface a store implements (SQLite here; ``crawler.state_redis``
 for ``NEWS_STATE=redis://…``); ``StateTracker`` is the Scrapy extension that owns the
