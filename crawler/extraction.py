@@ -54,6 +54,9 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
+    # The text as it would be without the site's learned template lines, when they removed
+    # some: what tells a changed article from one whose template became known since.
+    untemplated_text: str | None = None
 
 
 def extract_page(
@@ -87,7 +90,9 @@ def extract_page(
     lines = [line for line in _main_lines(tree, url, site) if line not in captions]
     # Without a headline to anchor on, the dateline is at the top of the body.
     header = header or " ".join(lines[:3])[:300]
-    text = _finish(lines, {h for h in (h1, title) if h}, knowledge)
+    headlines = {h for h in (h1, title) if h}
+    text = _finish(lines, headlines, knowledge)
+    untemplated = _finish(lines, headlines, None) if knowledge and knowledge.boilerplate else None
     warnings: list[str] = []
     language, overruled = metadata.detect_language(text or "", declared)
     if overruled:
@@ -127,6 +132,7 @@ def extract_page(
         tags=_unique(jsonld.keywords + list(meta.tags or [])),
         canonical_url=canonical,
         warnings=warnings,
+        untemplated_text=untemplated if untemplated != text else None,
     )
     if not is_article and base:
         result.links = _links(tree, base)

@@ -48,6 +48,14 @@ class ArticleItem:
     # Not written: the near-duplicate fingerprint, computed where the text was extracted (a
     # worker process) so the crawl's main process does not spend its time hashing.
     fingerprint: int | None = field(default=None, metadata={"export": False})
+    # Not written: the hash of the text before the site's learned template lines were removed,
+    # which is what change detection compares (``change_hash``): a line learned as template
+    # after an article was delivered must not make the article look changed on a re-check.
+    content_hash: str | None = field(default=None, metadata={"export": False})
+
+    @property
+    def change_hash(self) -> str | None:
+        return self.content_hash or self.text_hash
 
 
 FIELD_ORDER: list[str] = [f.name for f in fields(ArticleItem) if f.metadata.get("export", True)]

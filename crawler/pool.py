@@ -24,7 +24,7 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from crawler import discovery, structure
-from crawler.cleaning import clean_text
+from crawler.cleaning import clean_text, text_hash
 from crawler.encoding import decode_html
 from crawler.extraction import Extraction, extract_page
 from crawler.fingerprints import fingerprint
@@ -53,13 +53,17 @@ class PageOutcome:
     too_deep: bool
     refused_schemes: tuple[str, ...]
     fingerprint: int | None  # of the cleaned text of an article, for near-duplicate checks
+    content_hash: str | None  # of its cleaned text before template lines went (ArticleItem)
 
 
 def process_page(task: PageTask) -> PageOutcome:
     decoded = decode_html(task.body, task.content_type)
     ext = extract_page(decoded.text, task.url, task.site, task.date_hint, task.knowledge)
     listing = not ext.is_article
-    text = clean_text(ext.text, task.site.drop_phrases) if ext.text and not listing else ""
+    drop = task.site.drop_phrases
+    text = clean_text(ext.text, drop) if ext.text and not listing else ""
+    content = clean_text(ext.untemplated_text, drop) if ext.untemplated_text and text else text
+    ext.untemplated_text = None  # only its hash goes back
     return PageOutcome(
         encoding=decoded.encoding,
         decode_warnings=decoded.warnings,
@@ -67,6 +71,7 @@ def process_page(task: PageTask) -> PageOutcome:
         too_deep=listing and ext.verdict == "too_little_text" and structure.too_deep(decoded.text),
         refused_schemes=tuple(discovery.refused_link_schemes(decoded.text)) if listing else (),
         fingerprint=fingerprint(text) if text else None,
+        content_hash=text_hash(content) if content else None,
     )
 
 

@@ -36,6 +36,7 @@ def build_item(
     fetched_at: str | None = None,
     warnings: tuple[str, ...] = (),
     fingerprint: int | None = None,
+    content_hash: str | None = None,
 ) -> ArticleItem:
     """The record for an article page, before cleaning (see ``clean_item``)."""
     date = ext.date
@@ -63,6 +64,7 @@ def build_item(
         extractor=EXTRACTOR_NAME,
         warnings=list(dict.fromkeys([*warnings, *ext.warnings])),
         fingerprint=fingerprint,
+        content_hash=content_hash,
     )
 
 

@@ -81,6 +81,7 @@ class RecordState:
     id: str
     site: str
     canonical_url: str | None
+    # ArticleItem.change_hash: of the text before the site's template lines went.
     text_hash: str
     fingerprint: int
     version: int
@@ -533,7 +534,7 @@ class StateTracker:
     def duplicate_of(self, item: ArticleItem, fp: int) -> tuple[str, str] | None:
         """(kind, record id) of a delivered record, or one emitted earlier in this crawl, that
         ``item`` (an article not delivered before) repeats; None when it is new."""
-        site, text_hash = item.site or "", item.text_hash or ""
+        site, text_hash = item.site or "", item.change_hash or ""
         for record in self.state.similar(site, text_hash, fp, self.near_bits):
             if record.id != item.id:
                 kind = "same_text" if record.text_hash == text_hash else "near_text"
@@ -558,7 +559,7 @@ class StateTracker:
             id=item.id or "",
             site=item.site or "",
             canonical_url=item.canonical_url,
-            text_hash=item.text_hash or "",
+            text_hash=item.change_hash or "",
             fingerprint=fp,
             version=item.version,
             times_changed=previous.times_changed + 1 if previous else 0,

@@ -56,7 +56,7 @@ class IncrementalPipeline:
 
     def _judge(self, item: ArticleItem) -> ArticleItem:
         previous = self.tracker.delivered(item.id or "")
-        if previous is not None and previous.text_hash == item.text_hash:
+        if previous is not None and previous.text_hash == item.change_hash:
             self.tracker.unchanged(item, previous)
             self.stats.inc_value("newscrawl/articles/unchanged")
             raise Unchanged("unchanged", f"unchanged since {previous.delivered_at}: {item.url}")

@@ -452,6 +452,7 @@ class NewsSpider(scrapy.Spider):
             http_status=response.status,
             warnings=outcome.decode_warnings,
             fingerprint=outcome.fingerprint,
+            content_hash=outcome.content_hash,
         )
 
     @staticmethod

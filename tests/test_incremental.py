@@ -44,6 +44,8 @@ class NewsSite:
     links: list[str] = field(default_factory=list)  # extra links on the home page
     delay: float = 0.0  # before each article response
     broken: bool = False  # every path answers 500
+    validators: bool = True  # ETags and 304s on articles
+    boilerplate: str = ""  # a line inside every article's body: the site's template
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # path, If-None-Match
     url: str = ""
 
@@ -87,7 +89,10 @@ class _Handler(BaseHTTPRequestHandler):
         if article is None:
             return self._send(404, b"<html><body>Not found</body></html>")
         time.sleep(site.delay)
-        body = article_html(article.title, article.paragraphs).encode()
+        paragraphs = [*article.paragraphs, *([site.boilerplate] if site.boilerplate else [])]
+        body = article_html(article.title, paragraphs).encode()
+        if not site.validators:
+            return self._send(200, body)
         etag = f'"{sha1(body).hexdigest()[:16]}"'
         if self.headers.get("If-None-Match") == etag:
             return self._send(304, b"", etag=etag)
@@ -195,6 +200,25 @@ def test_only_new_and_changed_articles_are_emitted(tmp_path, record_validator):
     assert [totals[k] for k in ("new", "changed", "unchanged", "records")] == [1, 1, 5, 2]
     for record in third.records:
         assert not list(record_validator.iter_errors(record))
+
+
+def test_template_lines_learned_after_delivery_do_not_make_an_article_changed(tmp_path):
+    """The crawl state keeps the site's template: the next run strips a line from articles that
+    kept it when first delivered, before the line was known. Without validators every article
+    is fetched and extracted again; none of them changed."""
+    with news_site(10) as site:
+        site.validators = False
+        site.boilerplate = (
+            "The Fault Gazette is an independent newspaper, founded in 1901 in the harbour city."
+        )
+        first, _ = crawl(tmp_path, site, "NEWS_TEMPLATE_MIN_PAGES=3", "CONCURRENT_REQUESTS=1")
+        assert first.returncode == 0, first.log[-3000:]
+        kept = [r for r in first.records if site.boilerplate in r["text"]]
+        assert 0 < len(kept) < 10, "the first articles keep the line, later ones lose it"
+        second, manifest = crawl(tmp_path, site, "NEWS_TEMPLATE_MIN_PAGES=3")
+    assert second.returncode == 0, second.log[-3000:]
+    assert second.records == [], [r["url"] for r in second.records]
+    assert manifest["totals"]["unchanged"] == 10
 
 
 def test_old_articles_are_fetched_again_only_when_their_lastmod_moves(tmp_path):
