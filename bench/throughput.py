@@ -248,24 +248,23 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def rss_kib(pid: int) -> int:
+def _proc_kib(pid: int, file: str, key: str) -> int:
+    """A ``key: N kB`` line of /proc/<pid>/<file>; 0 for a process gone or a zombie."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0  # gone, or a zombie (no VmRSS line)
-
-
-def pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kib(pid: int) -> int:
+    return _proc_kib(pid, "status", "VmRSS:")
+
+
+def pss_kib(pid: int) -> int:
+    return _proc_kib(pid, "smaps_rollup", "Pss:")
 
 
 def own_cpu_s(pid: int) -> float | None:
