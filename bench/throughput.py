@@ -502,6 +502,22 @@ def _peak_pss(f: Finished) -> float:
     return max((x.pss_mib for x in f.sampler.samples), default=0.0)
 
 
+def _figures(f: Finished) -> dict[str, Any]:
+    """The Measurement fields a run of one measured process gives."""
+    peak, main_peak, procs = _peaks(f)
+    return {
+        "wall_s": f.wall_s,
+        "cpu_s": f.cpu_s,
+        "main_cpu_s": f.sampler.main_cpu_s,
+        "peak_rss_mib": peak,
+        "peak_main_rss_mib": main_peak,
+        "max_processes": procs,
+        "peak_pss_mib": _peak_pss(f),
+        "returncode": f.returncode,
+        "timed_out": f.timed_out,
+    }
+
+
 def _count_lines(path: Path) -> int:
     if not path.is_file():
         return 0
@@ -564,22 +580,13 @@ def crawl_run(
             cmd += ["-s", setting]
         print(f"[{run}] {' '.join(cmd)}", file=sys.stderr, flush=True)
         finished = run_measured(cmd, cwd, out_dir / "crawl.log", timeout, counters, env)
-    peak, main_peak, procs = _peaks(finished)
     served, requests = _served(access, site)
     m = Measurement(
         run=run,
         name=RUN_NAMES[run],
         pages=served,
         records=_count_lines(out),
-        wall_s=finished.wall_s,
-        cpu_s=finished.cpu_s,
-        main_cpu_s=finished.sampler.main_cpu_s,
-        peak_rss_mib=peak,
-        peak_main_rss_mib=main_peak,
-        max_processes=procs,
-        peak_pss_mib=_peak_pss(finished),
-        returncode=finished.returncode,
-        timed_out=finished.timed_out,
+        **_figures(finished),
         marks=progress_marks(finished.sampler.samples, len(site.articles)),
         extra={
             "command": cmd,
@@ -735,22 +742,13 @@ def cli_run(cli: str, site: Site, work: Path, timeout: float) -> Measurement:
     cmd = [cli, "--input-dir", str(site.pages_dir), "--output-dir", str(output), "--parallel", "2"]
     print(f"[d] {' '.join(cmd)}", file=sys.stderr, flush=True)
     finished = run_measured(cmd, out_dir, out_dir / "cli.log", timeout)
-    peak, main_peak, procs = _peaks(finished)
     written = sum(1 for p in output.rglob("*") if p.is_file()) if output.is_dir() else 0
     return Measurement(
         run="d",
         name=RUN_NAMES["d"],
         pages=len(site.pages),
         records=written,
-        wall_s=finished.wall_s,
-        cpu_s=finished.cpu_s,
-        main_cpu_s=finished.sampler.main_cpu_s,
-        peak_rss_mib=peak,
-        peak_main_rss_mib=main_peak,
-        max_processes=procs,
-        peak_pss_mib=_peak_pss(finished),
-        returncode=finished.returncode,
-        timed_out=finished.timed_out,
+        **_figures(finished),
         note="files named by content: identical outputs share one",
         extra={"command": cmd},
     )
