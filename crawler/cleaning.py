@@ -1,5 +1,6 @@
 """Text normalisation for records: Unicode NFC, one paragraph per line, no indents, no site
-``drop_phrases``; and the derived fields that depend on the final text (word count, hash)."""
+``drop_phrases``; the derived fields that depend on the final text (word count, hash); and how
+much a line says (is it a paragraph, a sentence?), which the extraction's line rules share."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?。！？…»\"”)]$")
+# A line this heavy is a paragraph rather than a heading, a label or a link.
+_PROSE_WEIGHT = 80
 
 
 def clean_line(text: str) -> str:
@@ -41,3 +45,19 @@ def word_count(text: str) -> int:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def weight(text: str) -> int:
+    """Length with CJK characters counted twice: 100 Chinese characters say about as much as
+    200 Latin ones."""
+    return len(text) + len(_CJK_CHAR.findall(text))
+
+
+def is_prose(line: str) -> bool:
+    """A line long enough to be a paragraph of prose."""
+    return weight(line) >= _PROSE_WEIGHT
+
+
+def is_sentence(line: str) -> bool:
+    """A paragraph of prose that ends as a sentence does."""
+    return is_prose(line) and _SENTENCE_END.search(line) is not None

@@ -193,7 +193,8 @@ def article_verdict(
     if signals.text_chars < min_chars:
         if site_says or (typed and kind != "listing"):
             return True, "article"
-        return False, "too_little_text"
+        # A listing's text is its links, which extraction leaves out.
+        return False, "listing_url" if kind == "listing" else "too_little_text"
     score = 2 if site_says else 0
     if typed:
         score += 2

@@ -11,7 +11,6 @@ against the text, clean titles and author lists).
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -21,16 +20,16 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
-from crawler import cleaning, discovery, furniture, metadata, structure
+from crawler import cleaning, discovery, furniture, metadata, second_opinion, structure
 from crawler.sites import SiteConfig
 from crawler.templates import SiteKnowledge
 
 EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
 
 # Inline elements of trafilatura's output format; every other element is a block.
-_INLINE = frozenset({"hi", "ref", "del", "span", "sub", "sup"})
-_PROSE_END = re.compile(r"[.!?。！？…»\"”)]$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_INLINE = frozenset({"hi", "del", "span", "sub", "sup"})
+# Longer lines (CJK counted twice) are paragraphs, not link lists, whatever their links.
+_LONGEST_LINK_LINE = 400
 
 
 @dataclass
@@ -110,7 +109,7 @@ def extract_page(
         jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),
         title=title,
         text_chars=_chars(text or ""),
-        long_paragraphs=sum(1 for line in (text or "").splitlines() if _is_prose(line)),
+        long_paragraphs=sum(1 for line in (text or "").splitlines() if cleaning.is_prose(line)),
         link_density=page_link_density,
     )
     is_article, verdict = discovery.article_verdict(url, signals, site)
@@ -150,18 +149,20 @@ def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> 
                 for el in found[0].xpath(xp):
                     el.drop_tree()
             return _element_lines(found[0])
-    doc = bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        include_links=True,
-        include_tables=True,
-        include_images=False,
-        prune_xpath=list(site.prune_xpath) if site and site.prune_xpath else None,
-    )
+    with second_opinion.listening() as readability:
+        doc = bare_extraction(
+            tree,
+            url=url,
+            include_comments=False,
+            include_links=False,
+            include_tables=True,
+            include_images=False,
+            prune_xpath=list(site.prune_xpath) if site and site.prune_xpath else None,
+        )
     if doc is None or doc.body is None:
         return []
-    return _body_lines(doc.body)
+    lines = _body_lines(doc.body, _LinkTexts(tree))
+    return second_opinion.trim_tail(lines, readability[0]) if readability else lines
 
 
 def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | None) -> str | None:
@@ -172,70 +173,90 @@ def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | No
     # The headline marks where the article starts: short lines before it are navigation.
     for index, line in enumerate(lines[:6]):
         if line in headlines:
-            if not any(_is_prose(before) for before in lines[:index]):
+            if not any(cleaning.is_prose(before) for before in lines[:index]):
                 lines = lines[index + 1 :]
             break
     kept, _ = furniture.strip_furniture(lines)
     return "\n".join(kept) or None
 
 
-def _body_lines(body: etree._Element) -> list[str]:
+class _LinkTexts:
+    """The texts of the page's links, to measure how much of a line is link text: what tells a
+    headline list or a navigation bar among the lines trafilatura returns. (Asked to keep the
+    links in its output, trafilatura chooses other content, measurably worse.)"""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        by_start: dict[str, set[str]] = {}
+        for a in tree.iter("a"):
+            text = _letters(a.text_content())
+            if len(text) >= 2:
+                by_start.setdefault(text[:2], set()).add(text)
+        self._by_start = {k: sorted(v, key=len, reverse=True) for k, v in by_start.items()}
+
+    def share(self, line: str) -> float:
+        """Share of the line's letters and digits that are the text of a link."""
+        text = _letters(line)
+        at = linked = 0
+        while at < len(text):
+            for link in self._by_start.get(text[at : at + 2], ()):
+                if text.startswith(link, at):
+                    linked += len(link)
+                    at += len(link)
+                    break
+            else:
+                at += 1
+        return linked / len(text) if text else 0.0
+
+
+def _body_lines(body: etree._Element, links: _LinkTexts) -> list[str]:
     """Lines of trafilatura's output tree without runs of link lines (headline lists,
     navigation) and lines with no letters (bullets, separators). A lone linked line between
     prose lines stays (a linked headline, an e-mail address, a source), and so does a linked
-    line that is itself a finished sentence of prose."""
+    line that is itself a finished sentence of prose or a long paragraph."""
     rendered = []
-    for text, link_chars in _rendered_lines(body):
+    for text in _rendered_lines(body):
         line = cleaning.clean_line(html.unescape(text) if "&" in text else text)
-        if chars := _alnum(line):
-            prose = _is_prose(line) and _PROSE_END.search(line) is not None
-            rendered.append((line, link_chars / chars > 0.6 and not prose))
+        if _alnum(line):
+            linked = (
+                cleaning.weight(line) <= _LONGEST_LINK_LINE
+                and not cleaning.is_sentence(line)
+                and links.share(line) > 0.6
+            )
+            rendered.append((line, linked))
     lines = []
-    for index, (line, linky) in enumerate(rendered):
+    for index, (line, linked) in enumerate(rendered):
         neighbours = rendered[max(index - 1, 0) : index] + rendered[index + 1 : index + 2]
-        if not (linky and any(other for _, other in neighbours)):
+        if not (linked and any(other for _, other in neighbours)):
             lines.append(line)
     return lines
 
 
-def _rendered_lines(body: etree._Element) -> list[tuple[str, int]]:
-    """(text, letters inside links) per line of trafilatura's output: every block element
-    and every ``<lb/>`` ends a line; loose text between blocks is a line of its own."""
-    lines: list[tuple[str, int]] = []
+def _rendered_lines(body: etree._Element) -> list[str]:
+    """The lines of trafilatura's output: every block element and every ``<lb/>`` or newline
+    ends a line; loose text between blocks is a line of its own."""
+    lines: list[str] = []
     parts: list[str] = []
-    linked = 0
 
     def flush() -> None:
-        nonlocal parts, linked
-        text = "".join(parts)
-        if text.strip():
-            lines.append((text, linked))
-        parts, linked = [], 0
+        lines.extend("".join(parts).split("\n"))
+        parts.clear()
 
-    def add(text: str | None, in_link: bool) -> None:
-        nonlocal linked
-        if text:
-            parts.append(text)
-            if in_link:
-                linked += _alnum(text)
-
-    def walk(el: etree._Element, in_link: bool) -> None:
+    def walk(el: etree._Element) -> None:
         if el.tag == "lb":
             flush()
             return
         inline = el.tag in _INLINE
         if not inline:
             flush()
-        in_link = in_link or el.tag == "ref"
-        add(el.text, in_link)
+        parts.append(el.text or "")
         for child in el:
-            walk(child, in_link)
-            add(child.tail, in_link)
+            walk(child)
+            parts.append(child.tail or "")
         if not inline:
             flush()
 
-    walk(body, False)
-    return lines
+    walk(body)
+    return [line for line in lines if line.strip()]
 
 
 def _element_lines(el: HtmlElement) -> list[str]:
@@ -254,17 +275,16 @@ def _split_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
 
 
+def _letters(text: str) -> str:
+    return "".join(filter(str.isalnum, text))
+
+
 def _alnum(text: str) -> int:
     return sum(map(str.isalnum, text))
 
 
 def _chars(text: str) -> int:
     return len("".join(text.split()))
-
-
-def _is_prose(line: str) -> bool:
-    cjk = len(_CJK.findall(line))
-    return cjk * 2 + (len(line) - cjk) >= 80
 
 
 def _first_text(tree: HtmlElement, xpath: str) -> str | None:

@@ -138,6 +138,9 @@ def test_verdicts():
         is False
     )
     assert article_verdict(article, signals(text_chars=20), site) == (False, "too_little_text")
+    # A listing's text is its links, which extraction leaves out: still a listing.
+    listing = "http://a.cn/finance/node_7002.htm"
+    assert article_verdict(listing, signals(text_chars=20), site) == (False, "listing_url")
     assert article_verdict(article, signals(title="404 Not Found", long_paragraphs=1), site) == (
         False,
         "error_page",

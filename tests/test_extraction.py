@@ -101,3 +101,21 @@ def test_listing_page_is_not_an_article_and_gives_links_and_feeds():
     assert not ext.is_article
     assert "https://news.example.org/2022/05/01/story-number-1-here" in ext.links
     assert ext.feeds == ["https://news.example.org/rss.xml"]
+
+
+def test_headline_lists_go_a_lone_linked_line_stays():
+    # A headline list whose lines are partly link text (a bullet, a date) is still a run of
+    # link lines; a linked source line between paragraphs is part of the article.
+    headlines = "".join(
+        f"<p>·<a href='/2022/05/0{i}/story-{i}'>Another story about the harbour number {i}</a>"
+        f" 2022-05-0{i}</p>"
+        for i in range(1, 5)
+    )
+    cell = (
+        "<h1>Bridge plan approved</h1>"
+        + "".join(f"<p>{p}</p>" for p in PROSE[:2])
+        + "<p>Source: <a href='/minutes'>council minutes of 3 May</a></p>"
+        + f"<p>{PROSE[2]}</p>{headlines}"
+    )
+    ext = extract_page(page(f"<table><tr><td>{cell}</td></tr></table>"), URL)
+    assert ext.text == "\n".join([*PROSE[:2], "Source: council minutes of 3 May", PROSE[2]])
