@@ -2,10 +2,10 @@
 so it runs the same in the spider, in ``scrapy extract``, in benchmarks and in worker
 processes.
 
-trafilatura finds the main content; newscrawl then prepares the tree for it (``<br>``
-paragraphs, captions out), drops link-list blocks and furniture lines it lets through, and
-reads metadata trafilatura does not give (dates with time, offset and source, language checked
-against the text, clean titles and author lists).
+trafilatura finds the main content; newscrawl then reads it line by line, without captions,
+link-list blocks, what follows the article (``second_opinion``) and the furniture lines it
+lets through, and reads metadata trafilatura does not give (dates with time, offset and
+source, language checked against the text, clean titles and author lists).
 """
 
 from __future__ import annotations
@@ -141,7 +141,6 @@ def extract_page(
 
 def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> list[str]:
     """The lines of the main content, before furniture removal."""
-    structure.split_br_paragraphs(tree)
     if site and site.body_xpath:
         found = tree.xpath(site.body_xpath)
         if found and isinstance(found[0], HtmlElement):

@@ -1,13 +1,17 @@
-"""Page structure that main-content extraction misreads: old layouts whose paragraphs are
-``<br>`` runs (rewritten as paragraphs before extraction), picture captions (found here,
-removed from the extracted lines), and markup nested deeper than the parser reads. Nothing here
-imports Scrapy: it runs in the extraction workers."""
+"""Page structure that main-content extraction misreads: picture captions (found here, removed
+from the extracted lines) and markup nested deeper than the parser reads. Nothing here imports
+Scrapy: it runs in the extraction workers.
+
+Old layouts whose paragraphs are ``<br>`` runs need no rewriting: trafilatura keeps each
+``<br>`` as a line break, which becomes a paragraph break in ``text``; rewriting them as
+``<p>`` beforehand made trafilatura choose worse containers (corpus zh F1 0.914 against 0.923).
+"""
 
 from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement, fragment_fromstring
+from lxml.html import HtmlElement
 
 BLOCK_TAGS = frozenset(
     [
@@ -47,75 +51,16 @@ BLOCK_TAGS = frozenset(
         "ul",
     ]
 )
-_BR_CONTAINERS = ("td", "div", "font", "span", "p", "center", "section", "article", "body")
 _CAPTION_ATTR = re.compile(
     r"(?i)(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
-    r"photo-?(text|desc|caption)|figure-?text|image-?credit)"
+    r"photo-?(text|desc|caption)|figure-?text|image-?credit|"
+    r"didascalia|\bdida\b|legende|bildunterschrift|pie-?de-?foto)"  # it, fr, de, es
 )
 _NEVER_CAPTIONS = frozenset({"body", "html", "article", "main"})
 # More image-caption pairs than this make a photo essay, whose captions are its text.
 _PHOTO_ESSAY = 5
 _CJK_SENTENCE_END = re.compile(r"[。！？]\W{0,2}$")
 _TWO_SENTENCES = re.compile(r"[.!?。！？]\s*\S.*[.!?。！？]")
-
-
-def split_br_paragraphs(tree: HtmlElement) -> int:
-    """Turn text separated by ``<br>`` inside a container into ``<p>`` elements.
-
-    2005-era portals put the whole article in one ``<td>`` with ``<br><br>`` between
-    paragraphs; extractors score ``<p>`` elements and would merge or drop that text.
-    Returns how many containers were rewritten.
-    """
-    rewritten = 0
-    for el in list(tree.iter(*_BR_CONTAINERS)):
-        brs = [c for c in el if c.tag == "br"]
-        if len(brs) < 2 or _direct_text_len(el) < 60:
-            continue
-        _rebuild(el)
-        rewritten += 1
-    return rewritten
-
-
-def _direct_text_len(el: HtmlElement) -> int:
-    total = len((el.text or "").strip())
-    for child in el:
-        if child.tag not in BLOCK_TAGS:
-            total += len(child.text_content().strip()) if child.tag != "br" else 0
-        total += len((child.tail or "").strip())
-    return total
-
-
-def _rebuild(el: HtmlElement) -> None:
-    children = list(el)
-    text = el.text
-    for child in children:
-        el.remove(child)
-    el.text = None
-    current = _new_p(text)
-    for child in children:
-        tail, child.tail = child.tail, None
-        if child.tag == "br":
-            _flush(el, current)
-            current = _new_p(tail)
-        elif isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
-            _flush(el, current)
-            el.append(child)
-            current = _new_p(tail)
-        else:
-            current.append(child)
-            child.tail = tail
-    _flush(el, current)
-
-
-def _new_p(text: str | None) -> HtmlElement:
-    p = fragment_fromstring("<p></p>")
-    p.text = text
-    return p
-
-
-def _flush(parent: HtmlElement, p: HtmlElement) -> None:
-    if p.text_content().strip() or p.xpath(".//img"):
-        parent.append(p)
 
 
 def caption_texts(tree: HtmlElement) -> frozenset[str]:

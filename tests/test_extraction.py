@@ -119,3 +119,16 @@ def test_headline_lists_go_a_lone_linked_line_stays():
     )
     ext = extract_page(page(f"<table><tr><td>{cell}</td></tr></table>"), URL)
     assert ext.text == "\n".join([*PROSE[:2], "Source: council minutes of 3 May", PROSE[2]])
+
+
+def test_caption_classes_of_other_languages():
+    # Italian portals name the caption "dida" (didascalia), German ones "bildunterschrift".
+    body = (
+        f"<p>{PROSE[0]}</p><div><div><img src='/a.jpg'></div>"
+        "<div class='dida'>Il ponte vecchio al tramonto, visto dal porto</div></div>"
+        f"<p>{PROSE[1]}</p><div><div><img src='/b.jpg'></div>"
+        "<p class='bildunterschrift'>Die alte Brücke in der Abenddämmerung</p></div>"
+        f"<p>{PROSE[2]}</p>"
+    )
+    ext = extract_page(page(f"<article><h1>Bridge plan approved</h1>{body}</article>"), URL)
+    assert ext.text == "\n".join(PROSE)
