@@ -10,13 +10,14 @@ source, language checked against the text, clean titles and author lists).
 
 from __future__ import annotations
 
+import contextlib
 import html
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
@@ -28,6 +29,14 @@ EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
 
 # Inline elements of trafilatura's output format; every other element is a block.
 _INLINE = frozenset({"hi", "del", "span", "sub", "sup"})
+# trafilatura's parser options: the same tree whichever loader read the page.
+_PARSER = HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
 # Longer lines (CJK counted twice) are paragraphs, not link lists, whatever their links.
 _LONGEST_LINK_LINE = 400
 
@@ -67,7 +76,7 @@ def extract_page(
 ) -> Extraction:
     """Extract one page. ``date_hint`` is the sitemap/feed date seen before fetching;
     ``knowledge`` what the crawl has learned of the site's template so far."""
-    tree = load_html(html)
+    tree = _parse(html)
     if tree is None:
         return Extraction(is_article=False, verdict="unparsable")
     base = _base_url(tree, url)
@@ -137,6 +146,17 @@ def extract_page(
         result.links = _links(tree, base)
         result.feeds = _feeds(tree, base)
     return result
+
+
+def _parse(html: str) -> HtmlElement | None:
+    """The page's tree. trafilatura's loader refuses a document whose first 50 characters do
+    not say "html" when the parser reads it as a fragment (a page that opens with blank lines
+    and a ``<script>``); read as a whole document, it has its article."""
+    tree = load_html(html)
+    if tree is None and html.strip():
+        with contextlib.suppress(etree.ParserError):
+            tree = document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    return tree
 
 
 def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> list[str]:

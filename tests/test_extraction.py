@@ -132,3 +132,18 @@ def test_caption_classes_of_other_languages():
     )
     ext = extract_page(page(f"<article><h1>Bridge plan approved</h1>{body}</article>"), URL)
     assert ext.text == "\n".join(PROSE)
+
+
+def test_a_page_that_opens_with_a_script_before_its_doctype():
+    # A 2005 portal page (sohu.com): blank lines and a <script> before the doctype, and a CMS
+    # tag in <head>. trafilatura's loader refuses it (its tree has no body); read as a whole
+    # document it has its article.
+    html = (
+        "\n" * 16
+        + "<script>check()</script>\n"
+        + "<!DOCTYPE HTML PUBLIC -//W3C//DTD HTML 4.01 Transitional//EN>\n"
+        + page(ARTICLE, head="<cms_include:style><link href='/a.css' rel='stylesheet'>")
+    )
+    ext = extract_page(html, URL)
+    assert ext.verdict == "article"
+    assert ext.text == "\n".join(PROSE)
