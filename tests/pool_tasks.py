@@ -1,5 +1,6 @@
 """Task functions for the pool tests; a module of its own so spawned workers can import them."""
 
+import gc
 import os
 import time
 
@@ -15,3 +16,10 @@ def hang(value: str) -> str:
 
 def die(value: str) -> str:
     os._exit(3)
+
+
+def preloaded(value: str) -> tuple[int, bool]:
+    """What a worker inherits: objects frozen out of the collector, the language model."""
+    from crawler import metadata
+
+    return gc.get_freeze_count(), metadata._identifier.cache_info().currsize > 0

@@ -39,6 +39,14 @@ def test_a_killed_worker_is_replaced(pool):
     assert run(pool, pool_tasks.echo, "next page") == "next page"
 
 
+def test_workers_inherit_the_loaded_model_frozen_out_of_the_collector(pool):
+    # Forked from the forkserver after it loaded the extraction stack and froze it, a worker
+    # starts with the language model and does not copy the shared pages on collection.
+    frozen, model_loaded = run(pool, pool_tasks.preloaded, "")
+    assert model_loaded
+    assert frozen > 10_000
+
+
 def test_errors_in_process_are_named_too():
     inline = PagePool(workers=0, timeout=1, function=pool_tasks.echo)
     assert asyncio.run(inline.run("x")) == "x"
