@@ -149,9 +149,10 @@ def extract_page(
 
 
 def _parse(html: str) -> HtmlElement | None:
-    """The page's tree. trafilatura's loader refuses a document whose first 50 characters do
-    not say "html" when the parser reads it as a fragment (a page that opens with blank lines
-    and a ``<script>``); read as a whole document, it has its article."""
+    """The page's tree. trafilatura's loader refuses a page whose first 50 characters do not
+    say "html" when its tree has fewer than two children: an old portal page that opens with
+    a ``<script>`` before its doctype and has a CMS tag in ``<head>`` loads as a head alone.
+    Read as a whole document it has its body and article."""
     tree = load_html(html)
     if tree is None and html.strip():
         with contextlib.suppress(etree.ParserError):
