@@ -1,9 +1,15 @@
 """Metadata helpers: dates keep time and offset, titles lose the site suffix, bylines clean."""
 
+from pathlib import Path
+
 import pytest
 from lxml.html import fromstring
+from trafilatura.metadata import extract_author
+from trafilatura.utils import load_html
 
+from crawler.encoding import decode_html
 from crawler.metadata import (
+    _dom_author,
     clean_authors,
     clean_title,
     detect_language,
@@ -11,6 +17,7 @@ from crawler.metadata import (
     parse_date,
     read_jsonld,
 )
+from tests.conftest import FIXTURES
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,26 @@ def test_language_from_text_when_undeclared_or_wrong():
     assert detect_language(de, None) == ("de", False)
     assert detect_language(de, "en") == ("de", True)
     assert detect_language("Short text.", "fr") == ("fr", False)
+
+
+BYLINES = (
+    "<html><body><div class='comments'><span class='author'>Commenter Joe</span></div>"
+    "<figure><span class='byline'>Photo by Ann Lens</span></figure>"
+    "<p class='byline'>By Jane Reporter <time>3 May 2022</time> in London</p>"
+    "</body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [BYLINES, *sorted(str(p) for p in (FIXTURES / "corpus" / "pages").glob("*.html"))],
+    ids=lambda p: Path(p).name if p.endswith(".html") else "bylines",
+)
+def test_dom_author_search_finds_what_trafilaturas_does(path):
+    # The byline search runs without trafilatura's copy of the page; what it finds must not
+    # change: comments, figures and dates are skipped as trafilatura prunes them.
+    html = path if path is BYLINES else decode_html(Path(path).read_bytes()).text
+    tree = load_html(html)
+    assert _dom_author(tree) == extract_author(tree)
+    if path is BYLINES:
+        assert _dom_author(tree) == "Jane Reporter"
