@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from trafilatura.deduplication import Simhash
 
 from crawler.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
-from crawler.fingerprints import distance, fingerprint
+from crawler.fingerprints import distance, fingerprint, simhash
 from crawler.manifest import HealthRules, alerts, verdict
 from crawler.records import record_id
 from crawler.state import (
@@ -70,6 +71,18 @@ def test_fingerprints_tell_near_duplicates_from_other_articles():
     # Too short for shingles: only exact copies match.
     assert fingerprint("Brief note.") == fingerprint("Brief note.")
     assert distance(fingerprint("Brief note."), fingerprint("Brief notes.")) > 3
+
+
+def test_simhash_is_trafilaturas_bit_for_bit():
+    # Fingerprints are stored in the crawl state: a faster count must not move one bit.
+    rng = random.Random(7)
+    texts = ["", "a", "。，、", "one two three", "x " * 40, "新闻" * 50]
+    texts += ["\n".join(_prose(random.Random(n), paragraphs=n % 9 + 1)) for n in range(30)]
+    texts += [
+        " ".join(f"w{rng.randrange(50)}x" for _ in range(rng.randrange(1, 400))) for _ in range(30)
+    ]
+    for text in texts:
+        assert simhash(text) == Simhash(text, 64).hash, text[:60]
 
 
 def _record(rid: str, text: str, version: int = 1) -> RecordState:
