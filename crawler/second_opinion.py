@@ -77,8 +77,8 @@ def listening() -> Iterator[list[str]]:
 
 
 def trim_tail(lines: list[str], reference: str) -> list[str]:
-    """``lines`` without what follows the article, as far as ``reference`` (readability's
-    text, from ``readability_text``) shows where it ends."""
+    """``lines`` without what follows the article, as far as ``reference`` (readability's text
+    of the page, spaces removed, as ``listening`` hears it) shows where it ends."""
     if cleaning.weight(reference) < MIN_WEIGHT or not lines:
         return lines
     agreed = [
