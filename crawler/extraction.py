@@ -89,13 +89,17 @@ def extract_page(
         site_names.append(site.name)
     host = urlsplit(url).hostname if url else None
     title = metadata.clean_title(_first_text(tree, "//title") or meta.title, h1, site_names, host)
-    header = _header_text(tree, h1 or title)
-    page_link_density = _link_density(tree)
+    # Read once: the header, the link density and the link lines all need them.
+    body = tree.find("body")
+    body_text = body.text_content() if body is not None else ""
+    link_texts = [a.text_content() for a in body.iter("a")] if body is not None else []
+    header = _header_text(body_text, h1 or title)
+    page_link_density = _link_density(body_text, link_texts)
     og_type = (metadata.meta_content(tree, "og:type") or "").lower() or None
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld)
 
     captions = structure.caption_texts(tree)
-    lines = [line for line in _main_lines(tree, url, site) if line not in captions]
+    lines = [line for line in _main_lines(tree, url, site, link_texts) if line not in captions]
     # Without a headline to anchor on, the dateline is at the top of the body.
     header = header or " ".join(lines[:3])[:300]
     headlines = {h for h in (h1, title) if h}
@@ -160,8 +164,11 @@ def _parse(html: str) -> HtmlElement | None:
     return tree
 
 
-def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> list[str]:
-    """The lines of the main content, before furniture removal."""
+def _main_lines(
+    tree: HtmlElement, url: str | None, site: SiteConfig | None, link_texts: list[str]
+) -> list[str]:
+    """The lines of the main content, before furniture removal. ``link_texts``: the texts of
+    the page's links."""
     if site and site.body_xpath:
         found = tree.xpath(site.body_xpath)
         if found and isinstance(found[0], HtmlElement):
@@ -181,7 +188,7 @@ def _main_lines(tree: HtmlElement, url: str | None, site: SiteConfig | None) -> 
         )
     if doc is None or doc.body is None:
         return []
-    lines = _body_lines(doc.body, _LinkTexts(tree))
+    lines = _body_lines(doc.body, _LinkTexts(link_texts))
     return second_opinion.trim_tail(lines, readability[0]) if readability else lines
 
 
@@ -205,10 +212,10 @@ class _LinkTexts:
     headline list or a navigation bar among the lines trafilatura returns. (Asked to keep the
     links in its output, trafilatura chooses other content, measurably worse.)"""
 
-    def __init__(self, tree: HtmlElement) -> None:
+    def __init__(self, link_texts: list[str]) -> None:
         by_start: dict[str, set[str]] = {}
-        for a in tree.iter("a"):
-            text = _letters(a.text_content())
+        for link_text in link_texts:
+            text = _letters(link_text)
             if len(text) >= 2:
                 by_start.setdefault(text[:2], set()).add(text)
         self._by_start = {k: sorted(v, key=len, reverse=True) for k, v in by_start.items()}
@@ -315,22 +322,18 @@ def _first_text(tree: HtmlElement, xpath: str) -> str | None:
     return None
 
 
-def _header_text(tree: HtmlElement, headline: str | None) -> str:
+def _header_text(body_text: str, headline: str | None) -> str:
     """The text just after the headline: where datelines and bylines stand."""
-    body = tree.find("body")
-    if body is None or not headline:
+    if not headline:
         return ""
-    full = " ".join(body.text_content().split())
+    full = " ".join(body_text.split())
     at = full.find(headline)
     return full[at : at + len(headline) + 300] if at >= 0 else ""
 
 
-def _link_density(tree: HtmlElement) -> float:
-    body = tree.find("body")
-    if body is None:
-        return 0.0
-    total = _chars(body.text_content())
-    linked = sum(_chars(a.text_content()) for a in body.iter("a"))
+def _link_density(body_text: str, link_texts: list[str]) -> float:
+    total = _chars(body_text)
+    linked = sum(map(_chars, link_texts))
     return linked / total if total else 0.0
 
 

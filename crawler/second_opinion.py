@@ -81,13 +81,14 @@ def trim_tail(lines: list[str], reference: str) -> list[str]:
     of the page, spaces removed, as ``listening`` hears it) shows where it ends."""
     if cleaning.weight(reference) < MIN_WEIGHT or not lines:
         return lines
+    sizes = [len(_squash(line)) for line in lines]
     agreed = [
         i
         for i, line in enumerate(lines)
-        if len(squashed := _squash(line)) >= MIN_MATCH_CHARS and squashed in reference
+        if sizes[i] >= MIN_MATCH_CHARS and _squash(line) in reference
     ]
-    agreed_chars = sum(len(_squash(lines[i])) for i in agreed)
-    prose_chars = sum(len(_squash(lines[i])) for i in agreed if cleaning.is_prose(lines[i]))
+    agreed_chars = sum(sizes[i] for i in agreed)
+    prose_chars = sum(sizes[i] for i in agreed if cleaning.is_prose(lines[i]))
     if agreed_chars < MIN_AGREEMENT * len(reference):
         return lines
     if prose_chars < MIN_PROSE_SHARE * agreed_chars:
