@@ -82,9 +82,10 @@ def extract_page(
     base = _base_url(tree, url)
     tz = site.timezone if site else None
     jsonld = metadata.read_jsonld(tree)
+    metas = metadata.meta_tags(tree)
     meta = metadata.trafilatura_fields(tree, jsonld)
-    h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(tree, "og:title")
-    site_names = [n for n in (metadata.meta_content(tree, "og:site_name"), meta.sitename) if n]
+    h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(metas, "og:title")
+    site_names = [n for n in (metadata.meta_content(metas, "og:site_name"), meta.sitename) if n]
     if site:
         site_names.append(site.name)
     host = urlsplit(url).hostname if url else None
@@ -95,8 +96,8 @@ def extract_page(
     link_texts = [a.text_content() for a in body.iter("a")] if body is not None else []
     header = _header_text(body_text, h1 or title)
     page_link_density = _link_density(body_text, link_texts)
-    og_type = (metadata.meta_content(tree, "og:type") or "").lower() or None
-    declared = (site.language if site else None) or metadata.declared_language(tree, jsonld)
+    og_type = (metadata.meta_content(metas, "og:type") or "").lower() or None
+    declared = (site.language if site else None) or metadata.declared_language(tree, jsonld, metas)
 
     captions = structure.caption_texts(tree)
     lines = [line for line in _main_lines(tree, url, site, link_texts) if line not in captions]
@@ -110,7 +111,7 @@ def extract_page(
     if overruled:
         warnings.append("language_mismatch")
 
-    date = metadata.find_published(tree, url, jsonld, header, tz)
+    date = metadata.find_published(tree, url, jsonld, metas, header, tz)
     if date is None:
         date = metadata.htmldate_date(tree, url) or date_hint
     if date is None:
@@ -126,7 +127,7 @@ def extract_page(
         link_density=page_link_density,
     )
     is_article, verdict = discovery.article_verdict(url, signals, site)
-    canonical = _canonical(tree, base, url, site, warnings)
+    canonical = _canonical(tree, metas, base, url, site, warnings)
     result = Extraction(
         is_article=is_article,
         verdict=verdict,
@@ -137,7 +138,7 @@ def extract_page(
             jsonld.authors or ([meta.author] if meta.author else []), header, site_names
         ),
         date=date,
-        date_modified=metadata.find_modified(tree, jsonld, tz),
+        date_modified=metadata.find_modified(jsonld, metas, tz),
         language=language,
         image_url=meta.image,
         categories=_unique(jsonld.section + list(meta.categories or [])),
@@ -346,13 +347,14 @@ def _base_url(tree: HtmlElement, url: str | None) -> str | None:
 
 def _canonical(
     tree: HtmlElement,
+    metas: dict[str, str],
     base: str | None,
     url: str | None,
     site: SiteConfig | None,
     warnings: list[str],
 ) -> str | None:
     href = tree.xpath("string(//link[@rel='canonical']/@href)") or metadata.meta_content(
-        tree, "og:url"
+        metas, "og:url"
     )
     if not href or not base:
         return None

@@ -51,8 +51,9 @@ BLOCK_TAGS = frozenset(
         "ul",
     ]
 )
+# Matched against the lowercased class and id: much faster than a case-insensitive pattern.
 _CAPTION_ATTR = re.compile(
-    r"(?i)(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
+    r"(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
     r"photo-?(text|desc|caption)|figure-?text|image-?credit|"
     r"didascalia|\bdida\b|legende|bildunterschrift|pie-?de-?foto)"  # it, fr, de, es
 )
@@ -74,8 +75,12 @@ def caption_texts(tree: HtmlElement) -> frozenset[str]:
     """
     found = [el.text_content() for el in tree.iter("figcaption")]
     for el in tree.iter():
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if names != " " and _CAPTION_ATTR.search(names) and el.tag not in _NEVER_CAPTIONS:
+        cls, id_ = el.get("class"), el.get("id")
+        if (
+            (cls or id_)
+            and _CAPTION_ATTR.search(f"{cls or ''} {id_ or ''}".lower())
+            and el.tag not in _NEVER_CAPTIONS
+        ):
             found.append(el.text_content())
     after_image = []
     for img in tree.iter("img"):

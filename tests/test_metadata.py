@@ -4,16 +4,20 @@ from pathlib import Path
 
 import pytest
 from lxml.html import fromstring
-from trafilatura.metadata import extract_author
+from trafilatura.metadata import extract_author, extract_catstags
 from trafilatura.utils import load_html
+from trafilatura.xpaths import AUTHOR_XPATHS
 
 from crawler.encoding import decode_html
 from crawler.metadata import (
+    _catstags,
     _dom_author,
+    byline_candidates,
     clean_authors,
     clean_title,
     detect_language,
     find_published,
+    meta_tags,
     parse_date,
     read_jsonld,
 )
@@ -46,12 +50,15 @@ def test_date_sources_in_order():
         "datePublished": "2022-03-01T10:22:33+08:00", "author": [{"name": "张三"}]}</script>
         </head><body><h1>T</h1></body></html>"""
     )
-    found = find_published(page, None, read_jsonld(page), "")
+    found = find_published(page, None, read_jsonld(page), meta_tags(page), "")
     assert (found.iso, found.source) == ("2022-03-01T10:22:33+08:00", "jsonld")
     bare = fromstring("<html><body><h1>T</h1><p>x</p></body></html>")
-    dateline = find_published(bare, None, read_jsonld(bare), "T 2022-03-01 10:22:33　来源：中国网")
+    header = "T 2022-03-01 10:22:33　来源：中国网"
+    dateline = find_published(bare, None, read_jsonld(bare), {}, header)
     assert (dateline.iso, dateline.source) == ("2022-03-01T10:22:33", "html")
-    from_url = find_published(bare, "http://a.cn/2022-03/01/content_1.htm", read_jsonld(bare), "")
+    from_url = find_published(
+        bare, "http://a.cn/2022-03/01/content_1.htm", read_jsonld(bare), {}, ""
+    )
     assert (from_url.iso, from_url.source) == ("2022-03-01", "url")
 
 
@@ -127,3 +134,58 @@ def test_dom_author_search_finds_what_trafilaturas_does(path):
     assert _dom_author(tree) == extract_author(tree)
     if path is BYLINES:
         assert _dom_author(tree) == "Jane Reporter"
+
+
+# One element for each condition of trafilatura's three author XPaths, and near misses.
+BYLINE_CANDIDATES = """<html><head><link rel="author" href="/jane"></head><body>
+<em class="writer">Level 3 first in the page</em>
+<author>Jane</author><span data-testid="AuthorCard">Jane</span>
+<div class="post-AuthorName">Jane</div><p itemprop="author name">Jane</p>
+<strong id="author">Jane</strong><div><rel>me</rel>Jane</div><div class="author">Jane</div>
+<h3 class="byl">Jane</h3><h4 itemprop="xauthor">Jane</h4><span id="bianji">Jane</span>
+<a class="submitted-by" href="/j">Jane</a><p class="byline">Jane</p>
+<section data-component="Byline">Jane</section><li itemprop="author">Jane</li>
+<td id="Author">Jane</td><b class="screenname">Jane</b><i class="Byline">Jane</i>
+<section class="authors">Level 3: not one of the second XPath's tags</section>
+<em class="author-link">Level 3</em><h2 class="byline">Level 3</h2>
+<p class="Authorship">Level 3</p><div><rel>you</rel>none</div><span id="co-author-ref">L2</span>
+<p class="by-line">none</p><div data-testid="AuthorX">none</div><span rel="me">none</span>
+</body></html>"""
+
+
+def test_byline_candidates_are_trafilaturas_author_xpath_matches():
+    # Written as one pass over the elements for speed; if trafilatura's XPaths change, this
+    # fails and the pass must follow them.
+    tree = load_html(BYLINE_CANDIDATES)
+    expected = list(dict.fromkeys(el for xpath in AUTHOR_XPATHS for el in xpath(tree)))
+    assert byline_candidates(tree) == expected
+    assert len(expected) == 24  # all but the four "none" elements
+
+
+@pytest.mark.parametrize(
+    "path", sorted(str(p) for p in (FIXTURES / "corpus" / "pages").glob("*.html"))
+)
+def test_byline_candidates_on_fixture_pages(path):
+    tree = load_html(decode_html(Path(path).read_bytes()).text)
+    expected = list(dict.fromkeys(el for xpath in AUTHOR_XPATHS for el in xpath(tree)))
+    assert byline_candidates(tree) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><div class='entry-meta'><a href='/category/world/'>World</a>"
+        "<a href='/tag/eu/'>EU</a><a href='/about/'>About</a></div></body></html>",
+        "<html><head><meta name='dc.subject' content='Politics'></head><body>"
+        "<div class='tags'><a href='/tags/x/'>X</a></div></body></html>",
+        "<html><head><meta property='article:section' content='Economy'></head>"
+        "<body><p><a href='/x'>x</a></p></body></html>",
+        "<html><body><div class='entry-meta'><a href='/news/world/'>World</a></div></body></html>",
+    ],
+)
+def test_categories_and_tags_as_trafilatura_finds_them(html):
+    # Its XPath search is skipped when no link can qualify; what it finds must not change.
+    tree = load_html(html)
+    hrefs = tree.xpath("//a/@href")
+    for kind in ("category", "tag"):
+        assert _catstags(kind, tree, hrefs) == extract_catstags(kind, tree)
