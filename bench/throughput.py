@@ -757,8 +757,9 @@ def cli_run(cli: str, site: Site, work: Path, timeout: float) -> Measurement:
 # --- report -------------------------------------------------------------------------------------
 
 
-def ratios(results: dict[str, Measurement], cores: int) -> dict[str, float]:
-    rate = {run: m.pages_per_s for run, m in results.items() if m.pages_per_s}
+def ratios(rates: dict[str, float], cores: int) -> dict[str, float]:
+    """The ratios of pages/s by run: of each run's best, or within one round."""
+    rate = {run: value for run, value in rates.items() if value}
     out = {}
     if "a" in rate and "b" in rate:
         out["a/b"] = rate["a"] / rate["b"]
@@ -771,6 +772,10 @@ def ratios(results: dict[str, Measurement], cores: int) -> dict[str, float]:
     if "c" in rate and "e" in rate:
         out[f"e/(c x {cores})"] = rate["e"] / (rate["c"] * cores)
     return out
+
+
+def best_rates(results: dict[str, Measurement]) -> dict[str, float]:
+    return {run: m.pages_per_s for run, m in results.items()}
 
 
 TARGETS = {
@@ -801,7 +806,7 @@ def format_table(results: dict[str, Measurement], cores: int) -> str:
             f"{m.peak_pss_mib:>8.0f} {m.max_processes:>5}{status}"
         )
     lines.append("")
-    for name, value in ratios(results, cores).items():
+    for name, value in ratios(best_rates(results), cores).items():
         target = next((t for k, t in TARGETS.items() if name.startswith(k)), "")
         lines.append(f"{name:<14} {value:6.2f}   target {target}")
     return "\n".join(lines)
@@ -953,9 +958,16 @@ def _measure(args: argparse.Namespace, corpus: Path, runs: list[str], work: Path
 
     print()
     if args.repeat > 1:
+        # A shared host's speed drifts: ratios within one round compare runs minutes apart at
+        # most, the best of each run may come from different rounds.
         print(f"pages/s of each round ({args.repeat}); the table takes each run's best")
         for number, rates in enumerate(rounds, 1):
-            print(f"  round {number}: " + ", ".join(f"{r} {v:.2f}" for r, v in rates.items()))
+            within = ", ".join(f"{k} {v:.2f}" for k, v in ratios(rates, cores).items())
+            print(
+                f"  round {number}: "
+                + ", ".join(f"{r} {v:.2f}" for r, v in rates.items())
+                + (f"; {within}" if within else "")
+            )
         print()
     print(format_table(results, cores))
     print()
@@ -990,7 +1002,8 @@ def _measure(args: argparse.Namespace, corpus: Path, runs: list[str], work: Path
             "results": {
                 run: asdict(m) | {"pages_per_s": m.pages_per_s} for run, m in results.items()
             },
-            "ratios": ratios(results, cores),
+            "ratios": ratios(best_rates(results), cores),
+            "round_ratios": [ratios(rates, cores) for rates in rounds],
         }
         args.json.write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")

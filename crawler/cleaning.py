@@ -27,20 +27,20 @@ def clean_line(text: str) -> str:
 
 
 def clean_text(text: str, drop_phrases: tuple[str, ...] = ()) -> str:
-    """Paragraphs one per line, indents removed; lines containing a drop phrase go."""
-    lines: list[str] = []
-    for raw in unicodedata.normalize("NFC", text).replace("\r", "\n").split("\n"):
-        for part in _INDENT_BREAK.sub("\n", raw).split("\n"):
-            line = clean_line(part)
-            if line and not any(phrase in line for phrase in drop_phrases):
-                lines.append(line)
-    return "\n".join(lines)
+    """Paragraphs one per line, indents removed; lines containing a drop phrase go. Each
+    rule runs once over the whole text: none of them reaches across a line break."""
+    text = _INDENT_BREAK.sub("\n", unicodedata.normalize("NFC", text).replace("\r", "\n"))
+    text = _SPACES.sub(" ", _ZERO_WIDTH.sub("", text))
+    lines = (line.strip() for line in text.split("\n"))
+    return "\n".join(
+        line for line in lines if line and not any(phrase in line for phrase in drop_phrases)
+    )
 
 
 def word_count(text: str) -> int:
     """Words; each CJK character counts as one (CJK text has no spaces between words)."""
     cjk = len(_CJK_CHAR.findall(text))
-    return cjk + len(_WORD.findall(_CJK_CHAR.sub(" ", text)))
+    return cjk + len(_WORD.findall(_CJK_CHAR.sub(" ", text) if cjk else text))
 
 
 def text_hash(text: str) -> str:

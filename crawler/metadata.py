@@ -575,10 +575,10 @@ def _iso639_1(raw: str | None) -> str | None:
 
 @cache
 def _identifier() -> Any:
-    # Loaded once per process on first use (about half a second); read-only afterwards.
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    # Loaded once per process on first use; read-only afterwards.
+    from crawler import language_model
 
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    return language_model.load()
 
 
 # The letters (isalpha) of the Han, kana and Hangul syllable blocks.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Local crawls run at full speed; politeness defaults are for real portals.
 FAST = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=32"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _language_model_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The decompressed language model goes to a folder of the test run, not the user's cache;
+    the crawls the tests start inherit it."""
+    os.environ["NEWSCRAWL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 @contextmanager
