@@ -94,16 +94,22 @@ def extract_page(
     body = tree.find("body")
     body_text = body.text_content() if body is not None else ""
     link_texts = [a.text_content() for a in body.iter("a")] if body is not None else []
-    header = _header_text(body_text, h1 or title)
+    flat_body = " ".join(body_text.split())
+    header = _header_text(flat_body, h1 or title)
     page_link_density = _link_density(body_text, link_texts)
     og_type = (metadata.meta_content(metas, "og:type") or "").lower() or None
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld, metas)
 
     captions = structure.caption_texts(tree)
     lines = [line for line in _main_lines(tree, url, site, link_texts) if line not in captions]
+    headlines = {h for h in (h1, title) if h}
+    lead = _standfirst(body, flat_body, meta.description, lines)
+    if lead:
+        # Under the headline where the lines repeat it: what stands above that goes.
+        at = next((i + 1 for i, line in enumerate(lines[:6]) if line in headlines), 0)
+        lines.insert(at, lead)
     # Without a headline to anchor on, the dateline is at the top of the body.
     header = header or " ".join(lines[:3])[:300]
-    headlines = {h for h in (h1, title) if h}
     text = _finish(lines, headlines, knowledge)
     untemplated = _finish(lines, headlines, None) if knowledge and knowledge.boilerplate else None
     warnings: list[str] = []
@@ -191,6 +197,35 @@ def _main_lines(
         return []
     lines = _body_lines(doc.body, _LinkTexts(link_texts))
     return second_opinion.trim_tail(lines, readability[0]) if readability else lines
+
+
+_NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "textarea"})
+
+
+def _standfirst(
+    body: HtmlElement | None, flat_body: str, description: str | None, lines: list[str]
+) -> str | None:
+    """The standfirst, when the extracted lines lack it: the lead under the headline, written
+    for the article and usually its meta description too, which trafilatura drops when it
+    stands outside the container it takes. It must be shown in the page (not only in a script)
+    as an element of its own that opens with the description and is not much longer (not
+    a caption and the lead glued together, not a whole teaser block)."""
+    if body is None or not description or cleaning.weight(description) < 80:
+        return None
+    needle = " ".join(description.split())[:60]
+    if needle in " ".join(lines) or needle not in flat_body:
+        return None
+    found = body.xpath(".//*[contains(normalize-space(.), $needle)]", needle=needle)
+    # The innermost element holding the first occurrence.
+    index = 0
+    while index + 1 < len(found) and found[index] in found[index + 1].iterancestors():
+        index += 1
+    if not found or found[index].tag in _NOT_SHOWN:
+        return None
+    text = " ".join(found[index].text_content().split())
+    if text.startswith(needle[:30]) and cleaning.weight(text) <= 3 * cleaning.weight(description):
+        return text
+    return None
 
 
 def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | None) -> str | None:
@@ -323,13 +358,12 @@ def _first_text(tree: HtmlElement, xpath: str) -> str | None:
     return None
 
 
-def _header_text(body_text: str, headline: str | None) -> str:
+def _header_text(flat_body: str, headline: str | None) -> str:
     """The text just after the headline: where datelines and bylines stand."""
     if not headline:
         return ""
-    full = " ".join(body_text.split())
-    at = full.find(headline)
-    return full[at : at + len(headline) + 300] if at >= 0 else ""
+    at = flat_body.find(headline)
+    return flat_body[at : at + len(headline) + 300] if at >= 0 else ""
 
 
 def _link_density(body_text: str, link_texts: list[str]) -> float:

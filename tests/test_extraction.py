@@ -147,3 +147,28 @@ def test_a_page_that_opens_with_a_script_before_its_doctype():
     ext = extract_page(html, URL)
     assert ext.verdict == "article"
     assert ext.text == "\n".join(PROSE)
+
+
+LEAD = "The council voted eleven to four for a new crossing after two years of debate and delays."
+
+
+def test_a_standfirst_outside_the_article_container_opens_the_text():
+    # trafilatura takes the <article> and drops the lead above it; the page's description names
+    # it, so it goes back on top, under the headline.
+    head = f"<meta name='description' content='{LEAD}'>"
+    body = (
+        f"<header><h1>Bridge plan approved</h1><p class='standfirst'>{LEAD}</p></header>"
+        + "<article>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</article>"
+    )
+    ext = extract_page(page(body, head), URL)
+    assert ext.text == "\n".join([LEAD, *PROSE])
+
+
+def test_a_description_not_shown_as_a_standfirst_stays_out():
+    head = f"<meta name='description' content='{LEAD}'>"
+    hidden = f"<script>var pageDescription = '{LEAD}';</script>{ARTICLE}"
+    glued = f"<div><span>© Harbour Photo Agency</span> {LEAD}</div>{ARTICLE}"
+    for body in (hidden, glued):
+        assert extract_page(page(body, head), URL).text == "\n".join(PROSE)
