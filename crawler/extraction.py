@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import contextlib
 import html
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
-from crawler import cleaning, discovery, furniture, metadata, second_opinion, structure
+from crawler import cleaning, dates, discovery, furniture, metadata, second_opinion, structure
+from crawler.extracted import Extraction
 from crawler.sites import SiteConfig
 from crawler.templates import SiteKnowledge
-
-EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
 
 # Inline elements of trafilatura's output format; every other element is a block.
 _INLINE = frozenset({"hi", "del", "span", "sub", "sup"})
@@ -41,37 +38,11 @@ _PARSER = HTMLParser(
 _LONGEST_LINK_LINE = 400
 
 
-@dataclass
-class Extraction:
-    """What one page yields. ``text`` is one paragraph per line; ``None`` when nothing was
-    found. ``links``/``feeds`` are filled for pages that are not articles (listings)."""
-
-    is_article: bool
-    verdict: str
-    text: str | None = None
-    title: str | None = None
-    description: str | None = None
-    authors: list[str] = field(default_factory=list)
-    date: metadata.FoundDate | None = None
-    date_modified: str | None = None
-    language: str | None = None
-    image_url: str | None = None
-    categories: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    canonical_url: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
-    feeds: list[str] = field(default_factory=list)
-    # The text as it would be without the site's learned template lines, when they removed
-    # some: what tells a changed article from one whose template became known since.
-    untemplated_text: str | None = None
-
-
 def extract_page(
     html: str,
     url: str | None,
     site: SiteConfig | None = None,
-    date_hint: metadata.FoundDate | None = None,
+    date_hint: dates.FoundDate | None = None,
     knowledge: SiteKnowledge | None = None,
 ) -> Extraction:
     """Extract one page. ``date_hint`` is the sitemap/feed date seen before fetching;
@@ -122,7 +93,7 @@ def extract_page(
         date = metadata.htmldate_date(tree, url) or date_hint
     if date is None:
         warnings.append("no_date")
-    elif date_hint and date is not date_hint and metadata.days_apart(date, date_hint) > 2:
+    elif date_hint and date is not date_hint and dates.days_apart(date, date_hint) > 2:
         warnings.append(f"date_disagrees_with_{date_hint.source}")
     signals = discovery.PageSignals(
         og_type=og_type,

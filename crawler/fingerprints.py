@@ -8,8 +8,6 @@ import hashlib
 import re
 import string
 
-from trafilatura.deduplication import sample_tokens
-
 FINGERPRINT_BITS = 64
 # A fingerprint is split into this many bands; two within BANDS - 1 bits share one exactly.
 BANDS = 4
@@ -43,6 +41,10 @@ def simhash(text: str) -> int:
     as a binary counter across 64-bit integers: its per-token vector arithmetic took a fifth of
     a page's processing, and its per-process cache of token vectors filled with shingles that
     never come again. Bit i is set when at least half of the tokens' hashes have it set."""
+    # Here, not at the top: the crawl's own process needs the rest of this module, not
+    # trafilatura.
+    from trafilatura.deduplication import sample_tokens
+
     tokens = sample_tokens(text, FINGERPRINT_BITS)
     # planes[j] holds bit j of every bit position's tally.
     planes: list[int] = []

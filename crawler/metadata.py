@@ -11,12 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from htmldate import find_date
 from lxml import etree
@@ -31,6 +27,8 @@ from trafilatura.metadata import (
     trim,
 )
 from trafilatura.settings import Document, set_date_params
+
+from crawler.dates import FoundDate, date_in_text, date_in_url, parse_date
 
 ARTICLE_TYPES = frozenset(
     {
@@ -330,72 +328,6 @@ _META_PUBLISHED = (
 )
 _META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
 
-_ISO_RE = re.compile(
-    r"(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)"
-    r"(?:[T\s]+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\.\d+)?)?"
-    r"\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d)?"
-)
-_CJK_DATE_RE = re.compile(
-    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日"
-    r"(?:\s*(?P<H>[0-2]?\d)\s*[:：时]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?)?"
-)
-_URL_DATE_RE = re.compile(
-    r"/(?P<y>(?:19|20)\d\d)[-/_]?(?P<m>[01]\d)[-/_]?(?:(?P<d>[0-3]\d)(?=[/_.-]|\d{2,}|$))?"
-)
-
-
-@dataclass(frozen=True)
-class FoundDate:
-    iso: str
-    raw: str
-    source: str  # jsonld, meta, html, url, sitemap, feed
-
-
-def parse_date(raw: str, tz: str | None = None) -> str | None:
-    """Normalise a date string to ISO 8601, keeping the time and offset it states.
-
-    ``tz`` (the site's zone) supplies the offset when the string has a time but none.
-    """
-    raw = raw.strip()
-    if not raw:
-        return None
-    if re.match(r"^[A-Za-z]{3},\s", raw) or re.search(r"\s(GMT|UT|[+-]\d{4})$", raw):
-        try:
-            return parsedate_to_datetime(raw).isoformat()
-        except (TypeError, ValueError, IndexError):
-            pass
-    match = _ISO_RE.search(raw) or _CJK_DATE_RE.search(raw)
-    if not match:
-        return None
-    return _match_to_iso(match, tz)
-
-
-def _match_to_iso(match: re.Match[str], tz: str | None) -> str | None:
-    parts = match.groupdict()
-    try:
-        day = datetime(int(parts["y"]), int(parts["m"]), int(parts["d"] or 1))
-    except ValueError:
-        return None
-    if parts.get("H") is None:
-        return day.date().isoformat() if parts["d"] else None
-    try:
-        moment = day.replace(
-            hour=int(parts["H"]), minute=int(parts["M"]), second=int(parts["S"] or 0)
-        )
-    except ValueError:
-        return day.date().isoformat()
-    offset = parts.get("tz")
-    if offset:
-        if offset == "Z":
-            return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-        sign = 1 if offset[0] == "+" else -1
-        digits = offset[1:].replace(":", "")
-        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return moment.replace(tzinfo=timezone(sign * delta)).isoformat()
-    if tz:
-        return moment.replace(tzinfo=ZoneInfo(tz)).isoformat()
-    return moment.isoformat()
-
 
 def find_published(
     tree: HtmlElement,
@@ -414,55 +346,18 @@ def find_published(
     for source, raw in candidates:
         if raw and (iso := parse_date(raw, tz)):
             return FoundDate(iso, raw, source)
-    match = _CJK_DATE_RE.search(header_text) or _dateline(header_text)
-    if match:
-        iso = _match_to_iso(match, tz)
-        if iso:
-            return FoundDate(iso, match.group(0).strip(), "html")
+    if found := date_in_text(header_text, tz):
+        return found
     for time_el in tree.iter("time"):
         raw = time_el.get("datetime") or time_el.text_content()
         if raw and (iso := parse_date(raw, tz)):
             return FoundDate(iso, raw.strip(), "html")
-    if url and (match := _URL_DATE_RE.search(urlsplit(url).path)) and match.group("d"):
-        iso = _match_to_iso(match, None)
-        if iso:
-            return FoundDate(iso, match.group(0).strip("/"), "url")
-    return None
-
-
-def _dateline(text: str) -> re.Match[str] | None:
-    """An ISO-like date with a time in the text around the headline (a dateline)."""
-    for match in _ISO_RE.finditer(text):
-        if match.group("H") is not None:
-            return match
-    return None
-
-
-def days_apart(a: FoundDate, b: FoundDate) -> int:
-    """Whole days between the calendar dates of two found dates (times and zones ignored)."""
-    day_a, day_b = (datetime.fromisoformat(d.iso[:10]).date() for d in (a, b))
-    return abs((day_a - day_b).days)
-
-
-def age_days(date: FoundDate) -> float:
-    """Days from a found date to now; a date without offset is taken as UTC."""
-    moment = datetime.fromisoformat(date.iso.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (datetime.now(UTC) - moment).total_seconds() / 86400
+    return date_in_url(url) if url else None
 
 
 def find_modified(jsonld: JsonLd, metas: dict[str, str], tz: str | None) -> str | None:
     raw = jsonld.date_modified or meta_content(metas, *_META_MODIFIED)
     return parse_date(raw, tz) if raw else None
-
-
-def date_from_feed(raw: str | None, source: str, tz: str | None = None) -> FoundDate | None:
-    """A sitemap ``lastmod``/``news:publication_date`` or feed ``pubDate`` as a fallback date."""
-    if not raw:
-        return None
-    iso = parse_date(raw, tz)
-    return FoundDate(iso, raw, source) if iso else None
 
 
 # --- titles ------------------------------------------------------------------------------------

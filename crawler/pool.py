@@ -26,10 +26,10 @@ from pebble import ProcessExpired, ProcessPool
 
 from crawler import discovery, structure
 from crawler.cleaning import clean_text, text_hash
+from crawler.dates import FoundDate
 from crawler.encoding import decode_html
-from crawler.extraction import Extraction, extract_page
+from crawler.extracted import Extraction
 from crawler.fingerprints import fingerprint
-from crawler.metadata import FoundDate
 from crawler.sites import SiteConfig
 from crawler.templates import SiteKnowledge
 
@@ -58,6 +58,10 @@ class PageOutcome:
 
 
 def process_page(task: PageTask) -> PageOutcome:
+    # Imported where pages are processed: the workers (preloaded by their forkserver), or the
+    # crawl's process itself only when it extracts inline.
+    from crawler.extraction import extract_page
+
     decoded = decode_html(task.body, task.content_type)
     ext = extract_page(decoded.text, task.url, task.site, task.date_hint, task.knowledge)
     listing = not ext.is_article
@@ -91,6 +95,8 @@ _WARM_UP = "<html><body><article>" + "<p>A paragraph to load the extractor's mod
 
 def warm_up() -> None:
     """Load what extraction loads on first use (the language model, lazy imports)."""
+    from crawler.extraction import extract_page
+
     extract_page(_WARM_UP, "http://localhost/warm-up")
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from crawler import __version__, cleaning
-from crawler.extraction import EXTRACTOR, Extraction
+from crawler.extracted import EXTRACTOR, Extraction
 from crawler.items import ArticleItem
 from crawler.urls import normalize_url
 

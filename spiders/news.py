@@ -37,7 +37,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler import __version__, discovery, faults, metadata
+from crawler import __version__, dates, discovery, faults
 from crawler.feedstorage import partitioned_feeds
 from crawler.manifest import new_crawl_id, with_worker_id, worker_id
 from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
@@ -304,16 +304,16 @@ class NewsSpider(scrapy.Spider):
                 self._count("discovery/offsite_entry")
 
     def _page_request(self, site: SiteConfig, entry: discovery.Entry, via: str) -> Request | None:
-        listed = metadata.date_from_feed(entry.date, entry.date_source or via, site.timezone)
+        listed = dates.date_from_feed(entry.date, entry.date_source or via, site.timezone)
         if self._too_old(listed):
             return None
         meta = {"site": site.name, "via": via, "date_hint": (entry.date, entry.date_source)}
         return self._page(entry.url, meta, priority=3)
 
-    def _too_old(self, date: metadata.FoundDate | None) -> bool:
+    def _too_old(self, date: dates.FoundDate | None) -> bool:
         """Whether a date is older than ``NEWS_MAX_AGE_DAYS`` (counted, never an error)."""
         days = self.settings.getfloat("NEWS_MAX_AGE_DAYS")
-        if not days or date is None or metadata.age_days(date) <= days:
+        if not days or date is None or dates.age_days(date) <= days:
             return False
         self._count("articles/too_old")
         return True
@@ -402,7 +402,7 @@ class NewsSpider(scrapy.Spider):
             content_type=_header(response, "Content-Type"),
             url=response.url,
             site=site,
-            date_hint=metadata.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone),
+            date_hint=dates.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone),
             knowledge=self._template(site.name),
         )
         try:

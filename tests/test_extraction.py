@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.dates import FoundDate
 from crawler.extraction import extract_page
-from crawler.metadata import FoundDate
 from crawler.sites import SiteConfig
 
 PROSE = [

@@ -8,6 +8,7 @@ from trafilatura.metadata import extract_author, extract_catstags
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
+from crawler.dates import parse_date
 from crawler.encoding import decode_html
 from crawler.metadata import (
     _catstags,
@@ -18,7 +19,6 @@ from crawler.metadata import (
     detect_language,
     find_published,
     meta_tags,
-    parse_date,
     read_jsonld,
 )
 from tests.conftest import FIXTURES

@@ -22,7 +22,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.encoding import decode_html
-from crawler.extraction import extract_page
 from crawler.items import record_dict
 from crawler.records import build_item, clean_item, rejection
 from crawler.sites import SiteConfig, SitesFileError, select_sites
@@ -87,6 +86,10 @@ def extract_file(
     path: Path, url: str | None, site: SiteConfig | None, min_chars: int
 ) -> tuple[str | None, str]:
     """(JSON line, "") for an article, (None, why not) otherwise. Never raises for bad input."""
+    # Here, not at the top: Scrapy imports every command to list them, also for ``crawl``,
+    # whose process never extracts.
+    from crawler.extraction import extract_page
+
     try:
         body = path.read_bytes()
         if body[:2] == b"\x1f\x8b":

@@ -1,0 +1,123 @@
+"""Dates as pages, sitemaps and feeds state them: parsed to ISO 8601 with the time and offset
+they give, and where each was found. Pure: no lxml, no trafilatura (the crawl's own process
+reads sitemap and feed dates; the extraction workers read the pages')."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+_ISO_RE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)"
+    r"(?:[T\s]+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d)?"
+)
+_CJK_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日"
+    r"(?:\s*(?P<H>[0-2]?\d)\s*[:：时]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?)?"
+)
+_URL_DATE_RE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)[-/_]?(?P<m>[01]\d)[-/_]?(?:(?P<d>[0-3]\d)(?=[/_.-]|\d{2,}|$))?"
+)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    iso: str
+    raw: str
+    source: str  # jsonld, meta, html, url, sitemap, feed
+
+
+def parse_date(raw: str, tz: str | None = None) -> str | None:
+    """Normalise a date string to ISO 8601, keeping the time and offset it states.
+
+    ``tz`` (the site's zone) supplies the offset when the string has a time but none.
+    """
+    raw = raw.strip()
+    if not raw:
+        return None
+    if re.match(r"^[A-Za-z]{3},\s", raw) or re.search(r"\s(GMT|UT|[+-]\d{4})$", raw):
+        try:
+            return parsedate_to_datetime(raw).isoformat()
+        except (TypeError, ValueError, IndexError):
+            pass
+    match = _ISO_RE.search(raw) or _CJK_DATE_RE.search(raw)
+    if not match:
+        return None
+    return _match_to_iso(match, tz)
+
+
+def _match_to_iso(match: re.Match[str], tz: str | None) -> str | None:
+    parts = match.groupdict()
+    try:
+        day = datetime(int(parts["y"]), int(parts["m"]), int(parts["d"] or 1))
+    except ValueError:
+        return None
+    if parts.get("H") is None:
+        return day.date().isoformat() if parts["d"] else None
+    try:
+        moment = day.replace(
+            hour=int(parts["H"]), minute=int(parts["M"]), second=int(parts["S"] or 0)
+        )
+    except ValueError:
+        return day.date().isoformat()
+    offset = parts.get("tz")
+    if offset:
+        if offset == "Z":
+            return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return moment.replace(tzinfo=timezone(sign * delta)).isoformat()
+    if tz:
+        return moment.replace(tzinfo=ZoneInfo(tz)).isoformat()
+    return moment.isoformat()
+
+
+def date_in_text(text: str, tz: str | None = None) -> FoundDate | None:
+    """The dateline in the text around a headline: a Chinese date, or an ISO-like one with a
+    time."""
+    match = _CJK_DATE_RE.search(text) or _dateline(text)
+    iso = _match_to_iso(match, tz) if match else None
+    return FoundDate(iso, match.group(0).strip(), "html") if match and iso else None
+
+
+def date_in_url(url: str) -> FoundDate | None:
+    """A day in the URL's path (``/2022/03/01/``, ``/2022-03/01/``)."""
+    match = _URL_DATE_RE.search(urlsplit(url).path)
+    iso = _match_to_iso(match, None) if match and match.group("d") else None
+    return FoundDate(iso, match.group(0).strip("/"), "url") if match and iso else None
+
+
+def _dateline(text: str) -> re.Match[str] | None:
+    """An ISO-like date with a time in the text around the headline (a dateline)."""
+    for match in _ISO_RE.finditer(text):
+        if match.group("H") is not None:
+            return match
+    return None
+
+
+def days_apart(a: FoundDate, b: FoundDate) -> int:
+    """Whole days between the calendar dates of two found dates (times and zones ignored)."""
+    day_a, day_b = (datetime.fromisoformat(d.iso[:10]).date() for d in (a, b))
+    return abs((day_a - day_b).days)
+
+
+def age_days(date: FoundDate) -> float:
+    """Days from a found date to now; a date without offset is taken as UTC."""
+    moment = datetime.fromisoformat(date.iso.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - moment).total_seconds() / 86400
+
+
+def date_from_feed(raw: str | None, source: str, tz: str | None = None) -> FoundDate | None:
+    """A sitemap ``lastmod``/``news:publication_date`` or feed ``pubDate`` as a fallback date."""
+    if not raw:
+        return None
+    iso = parse_date(raw, tz)
+    return FoundDate(iso, raw, source) if iso else None
