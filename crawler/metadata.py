@@ -1,5 +1,6 @@
-"""Page metadata beyond trafilatura's: dates with time and offset and their source, titles
-without the site suffix, clean author lists, language checked against the text.
+"""Page metadata beyond trafilatura's: the publication date where the page states it (parsed,
+with time, offset and source, by ``crawler.dates``), titles without the site suffix, clean
+author lists, language checked against the text.
 
 Pure functions over an lxml tree and strings; nothing here imports Scrapy.
 """
