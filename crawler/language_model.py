@@ -7,7 +7,8 @@ loaded identifier, written once per py3langid version) it takes a tenth of that.
 The folder is ``$NEWSCRAWL_CACHE_DIR``, else ``$XDG_CACHE_HOME/newscrawl``, else
 ``~/.cache/newscrawl``; an environment variable because the extraction workers that load the
 model start before, and apart from, Scrapy's settings. Where it cannot be written or read, the
-packaged model is loaded as py3langid loads it.
+packaged model is loaded as py3langid loads it. Unpickling runs code, so the folder must be one
+only the crawl's user can write to, as the user's cache folder is.
 """
 
 from __future__ import annotations
