@@ -187,6 +187,8 @@ def _main_lines(
 
 
 _NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "textarea"})
+# Under the headline, a heading is a subtitle or a kicker, not a standfirst.
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _standfirst(
@@ -194,20 +196,27 @@ def _standfirst(
 ) -> str | None:
     """The standfirst, when the extracted lines lack it: the lead under the headline, written
     for the article and usually its meta description too, which trafilatura drops when it
-    stands outside the container it takes. It must be shown in the page (not only in a script)
-    as an element of its own that opens with the description and is not much longer (not
-    a caption and the lead glued together, not a whole teaser block)."""
+    stands outside the container it takes. It must be shown in the page (not only in a script),
+    above the article's first paragraph, as an element of its own (not a heading) that opens
+    with the description and is not much longer (not a caption and the lead glued together, not
+    a whole teaser block)."""
     if body is None or not description or cleaning.weight(description) < 80:
         return None
     needle = " ".join(description.split())[:60]
-    if needle in " ".join(lines) or needle not in flat_body:
+    at = flat_body.find(needle)
+    if at < 0 or needle in " ".join(lines):
+        return None
+    # A standfirst stands above the article's first paragraph; a summary further down is a
+    # teaser box (on the page itself, or one that lists this article among others).
+    first = next((line for line in lines if cleaning.is_prose(line)), None)
+    if first is not None and 0 <= flat_body.find(first[:60]) < at:
         return None
     found = body.xpath(".//*[contains(normalize-space(.), $needle)]", needle=needle)
     # The innermost element holding the first occurrence.
     index = 0
     while index + 1 < len(found) and found[index] in found[index + 1].iterancestors():
         index += 1
-    if not found or found[index].tag in _NOT_SHOWN:
+    if not found or found[index].tag in _NOT_SHOWN or found[index].tag in _HEADINGS:
         return None
     text = " ".join(found[index].text_content().split())
     if text.startswith(needle[:30]) and cleaning.weight(text) <= 3 * cleaning.weight(description):

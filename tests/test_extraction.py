@@ -178,7 +178,14 @@ def test_a_description_not_shown_as_a_standfirst_stays_out():
     head = f"<meta name='description' content='{LEAD}'>"
     hidden = f"<script>var pageDescription = '{LEAD}';</script>{ARTICLE}"
     glued = f"<div><span>© Harbour Photo Agency</span> {LEAD}</div>{ARTICLE}"
-    for body in (hidden, glued):
+    subtitle = (
+        f"<header><h1>Bridge plan approved</h1><h2>{LEAD}</h2></header>"
+        + "<article>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</article>"
+    )
+    teaser_below = f"{ARTICLE}<div class='box'><p class='summary'>{LEAD}</p></div>"
+    for body in (hidden, glued, subtitle, teaser_below):
         assert extract_page(page(body, head), URL).text == "\n".join(PROSE)
 
 
