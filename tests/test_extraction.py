@@ -158,35 +158,33 @@ def test_a_page_that_opens_with_a_script_before_its_doctype():
 
 
 LEAD = "The council voted eleven to four for a new crossing after two years of debate and delays."
+DESCRIBED = f"<meta name='description' content='{LEAD}'>"
+
+
+def under_headline(markup: str) -> str:
+    """The headline and ``markup`` in a header above an <article> of the prose."""
+    return (
+        f"<header><h1>Bridge plan approved</h1>{markup}</header><article>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</article>"
+    )
 
 
 def test_a_standfirst_outside_the_article_container_opens_the_text():
     # trafilatura takes the <article> and drops the lead above it; the page's description names
     # it, so it goes back on top, under the headline.
-    head = f"<meta name='description' content='{LEAD}'>"
-    body = (
-        f"<header><h1>Bridge plan approved</h1><p class='standfirst'>{LEAD}</p></header>"
-        + "<article>"
-        + "".join(f"<p>{p}</p>" for p in PROSE)
-        + "</article>"
-    )
-    ext = extract_page(page(body, head), URL)
+    body = under_headline(f"<p class='standfirst'>{LEAD}</p>")
+    ext = extract_page(page(body, DESCRIBED), URL)
     assert ext.text == "\n".join([LEAD, *PROSE])
 
 
 def test_a_description_not_shown_as_a_standfirst_stays_out():
-    head = f"<meta name='description' content='{LEAD}'>"
     hidden = f"<script>var pageDescription = '{LEAD}';</script>{ARTICLE}"
     glued = f"<div><span>© Harbour Photo Agency</span> {LEAD}</div>{ARTICLE}"
-    subtitle = (
-        f"<header><h1>Bridge plan approved</h1><h2>{LEAD}</h2></header>"
-        + "<article>"
-        + "".join(f"<p>{p}</p>" for p in PROSE)
-        + "</article>"
-    )
+    subtitle = under_headline(f"<h2>{LEAD}</h2>")
     teaser_below = f"{ARTICLE}<div class='box'><p class='summary'>{LEAD}</p></div>"
     for body in (hidden, glued, subtitle, teaser_below):
-        assert extract_page(page(body, head), URL).text == "\n".join(PROSE)
+        assert extract_page(page(body, DESCRIBED), URL).text == "\n".join(PROSE)
 
 
 @pytest.mark.parametrize(
