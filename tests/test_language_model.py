@@ -18,8 +18,8 @@ def packaged() -> LanguageIdentifier:
 def test_the_model_is_read_back_from_the_cache(tmp_path, monkeypatch, packaged):
     monkeypatch.setenv("NEWSCRAWL_CACHE_DIR", str(tmp_path))
     first = language_model.load()
-    assert language_model.cache_file().parent == tmp_path
-    assert language_model.cache_file().is_file()
+    assert language_model.cache_folder().parent == tmp_path
+    assert language_model.cache_folder().is_dir()
 
     def refuse(*args, **kwargs):
         raise AssertionError("the packaged model was decompressed again")
@@ -33,9 +33,21 @@ def test_the_model_is_read_back_from_the_cache(tmp_path, monkeypatch, packaged):
 
 def test_a_broken_cache_is_rebuilt(tmp_path, monkeypatch, packaged):
     monkeypatch.setenv("NEWSCRAWL_CACHE_DIR", str(tmp_path))
-    language_model.cache_file().write_bytes(b"half a pickle")
+    language_model.load()
+    table = language_model.cache_folder() / "nb_ptc.npy"
+    table.write_bytes(table.read_bytes()[:1000])
     assert language_model.load().classify(TEXTS[0]) == packaged.classify(TEXTS[0])
-    assert language_model.cache_file().stat().st_size > 1_000_000
+    assert table.stat().st_size > 1_000_000
+
+
+def test_the_copy_is_mapped_not_read_into_memory(tmp_path, monkeypatch):
+    """The workers share the model through the page cache only while it stays a read-only
+    mapping of the files."""
+    monkeypatch.setenv("NEWSCRAWL_CACHE_DIR", str(tmp_path))
+    language_model.load()
+    identifier = language_model.load()
+    assert not identifier.nb_ptc.flags.writeable
+    assert identifier.tk_nextmove.readonly
 
 
 def test_an_unwritable_cache_folder_still_loads_the_model(tmp_path, monkeypatch, packaged):
