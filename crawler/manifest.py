@@ -136,6 +136,11 @@ class HealthRules:
     exit_code: int = 3
 
 
+# What became of an article page: ``duplicate`` repeats another record, of this run or
+# delivered before (a site that moved its articles to new URLs yields nothing else).
+_OUTCOMES = ("new", "changed", "unchanged", "duplicate", "skipped")
+
+
 @dataclass
 class SiteTally:
     pages_fetched: int = 0
@@ -154,7 +159,7 @@ class SiteTally:
             "pages_fetched": self.pages_fetched,
             # Answered requests, the denominator of error_rate (manifests of workers add up).
             "responses_ok": self.responses_ok,
-            "articles": {k: self.articles[k] for k in ("new", "changed", "unchanged", "skipped")},
+            "articles": {k: self.articles[k] for k in _OUTCOMES},
             "article_pages": sum(self.articles.values()),
             "dropped": dict(sorted(self.dropped.items())),
             "rejected": dict(sorted(self.rejected.items())),
@@ -179,8 +184,8 @@ def verdict(manifest: dict[str, Any], rules: HealthRules) -> list[str]:
     for name, site in manifest["sites"].items():
         if site["article_pages"] < rules.min_articles:
             failures.append(
-                f"site {name}: {site['article_pages']} article pages (new, changed, unchanged "
-                f"or skipped), fewer than NEWS_HEALTH_MIN_ARTICLES={rules.min_articles}"
+                f"site {name}: {site['article_pages']} article pages (new, changed, unchanged, "
+                f"duplicate or skipped), fewer than NEWS_HEALTH_MIN_ARTICLES={rules.min_articles}"
             )
         if site["error_rate"] > rules.max_error_rate:
             failures.append(
@@ -298,8 +303,12 @@ class RunManifest:
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         # Rejects are counted from page_rejected; unchanged articles from article_unchanged.
         reason = getattr(exception, "reason", None) or type(exception).__name__
-        if not isinstance(exception, RejectItem) and reason != "unchanged":
-            self._site(ItemAdapter(item).get("site")).dropped[reason] += 1
+        if isinstance(exception, RejectItem) or reason == "unchanged":
+            return
+        tally = self._site(ItemAdapter(item).get("site"))
+        tally.dropped[reason] += 1
+        if reason.startswith("duplicates/"):
+            tally.articles["duplicate"] += 1
 
     def page_failed(self, reason: str, site: str | None = None) -> None:
         self._site(site).errors[reason] += 1

@@ -67,7 +67,7 @@ NEWS_CRAWL_ID = ""
 # <output root>/manifests/<crawl_id>.json for NEWS_OUTPUT).
 NEWS_MANIFEST = ""
 # Health rules: a run breaking one exits with NEWS_UNHEALTHY_EXIT_CODE. Each site must have at
-# least this many article pages (new, changed, unchanged or skipped) ...
+# least this many article pages (new, changed, unchanged, duplicate or skipped) ...
 NEWS_HEALTH_MIN_ARTICLES = 1
 # ... and at most this share of its requests may fail (refusals by policy do not count).
 NEWS_MAX_ERROR_RATE = 0.5

@@ -173,6 +173,7 @@ def test_only_new_and_changed_articles_are_emitted(tmp_path, record_validator):
             "new": 0,
             "changed": 0,
             "unchanged": 6,
+            "duplicate": 0,
             "skipped": 0,
         }
         assert manifest["previous"]["crawl_id"] == first_crawl
@@ -274,6 +275,24 @@ def test_one_article_under_three_url_variants_is_one_record(tmp_path):
     assert site.article_hits().count(f"{path}?utm_campaign=spring") == 1
     assert second.records == []
     assert manifest["totals"]["unchanged"] == 2
+
+
+def test_a_site_that_moved_its_articles_to_new_urls_is_healthy(tmp_path):
+    """Served again on another port, every article has a new URL and a delivered text: nothing
+    is emitted, and the run is a healthy one whose article pages are all duplicates."""
+    with news_site(3) as site:
+        first, _ = crawl(tmp_path, site)
+    assert first.returncode == 0, first.log[-3000:]
+    with news_site(3) as moved:
+        assert moved.url != site.url
+        second, manifest = crawl(tmp_path, moved)
+    assert second.returncode == 0, manifest.get("health")
+    assert second.records == []
+    assert second.stats["newscrawl/duplicates/delivered_same_text"] == 3
+    (name,) = manifest["sites"]
+    assert manifest["sites"][name]["articles"]["duplicate"] == 3
+    assert manifest["sites"][name]["article_pages"] == 3
+    assert manifest["health"]["ok"] is True
 
 
 def _partitioned(tmp_path: Path) -> list[str]:
