@@ -14,6 +14,7 @@ the packaged model is loaded as py3langid loads it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -109,8 +110,12 @@ def _store(identifier: LanguageIdentifier, folder: Path) -> bool:
         (tmp / "nb_classes.json").write_text(json.dumps(identifier.nb_classes), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
-        return True
     except OSError as exc:
         logger.debug("language model cache %s not written: %s", folder, exc)
         shutil.rmtree(tmp, ignore_errors=True)
         return folder.is_dir()
+    # Earlier newscrawl versions kept the model as a pickle: 70 MB no longer read.
+    for legacy in folder.parent.glob("py3langid-*.pickle"):
+        with contextlib.suppress(OSError):
+            legacy.unlink()
+    return True

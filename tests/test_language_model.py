@@ -31,6 +31,13 @@ def test_the_model_is_read_back_from_the_cache(tmp_path, monkeypatch, packaged):
         assert again.classify(text) == first.classify(text) == packaged.classify(text)
 
 
+def test_the_pickle_of_earlier_versions_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSCRAWL_CACHE_DIR", str(tmp_path))
+    (tmp_path / "py3langid-0.4.0.pickle").write_bytes(b"the model as newscrawl kept it before")
+    language_model.load()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [language_model.cache_folder().name]
+
+
 def test_a_broken_cache_is_rebuilt(tmp_path, monkeypatch, packaged):
     monkeypatch.setenv("NEWSCRAWL_CACHE_DIR", str(tmp_path))
     language_model.load()
