@@ -127,6 +127,8 @@ REFUSED_LINKS = (
     "file:///etc/passwd",
     "ftp://127.0.0.1/pub/",
 )
+# Links urllib cannot parse: each is skipped, the page they are on still counts.
+MALFORMED_LINKS = ("http://[broken-ipv6/news/x.html", "http://127.0.0.1:port/news/y.html")
 TRAPS = ("/events/calendar?month=2024-05", "/archive/list?page=1", "/section/world/?sid=a1b2c3")
 
 
@@ -483,7 +485,8 @@ class Site:
             sitemap_only = {p for p in GOOD_DESPITE if p.startswith("/news/2024/07/")}
             links += [p for p in BAD if not p.startswith(("/sitemaps/", "/feeds/"))]
             links += [p for p in GOOD_DESPITE if p not in sitemap_only and "end-of" not in p]
-            links += [CHAIN_START, *REFUSED_LINKS, f"{self.other_base}/news/2024/06/08/x.html"]
+            links += [CHAIN_START, *REFUSED_LINKS, *MALFORMED_LINKS]
+            links.append(f"{self.other_base}/news/2024/06/08/x.html")
         return links
 
     def robots_txt(self) -> bytes:

@@ -4,6 +4,7 @@ import pytest
 
 from crawler.discovery import (
     PageSignals,
+    Sitemap,
     absolute_http_url,
     article_verdict,
     parse_feed,
@@ -63,6 +64,28 @@ def test_sitemap_entities_are_not_expanded_or_fetched(tmp_path):
     parsed = parse_sitemap(body, BASE)
     urls = [e.url for e in parsed.entries] if parsed else []
     assert not any("TOPSECRET" in u or "aaaaaaaaaa" in u for u in urls)
+
+
+def test_an_entry_urllib_cannot_parse_costs_only_itself():
+    sitemap = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <url><loc>http://[broken/a.htm</loc></url><url><loc>/b.htm</loc></url>
+      <url><loc>http://news.example.cn:port/c.htm</loc></url></urlset>"""
+    parsed = parse_sitemap(sitemap, BASE)
+    assert parsed is not None and [e.url for e in parsed.entries] == [BASE + "b.htm"]
+    feed = b"""<rss version="2.0"><channel><item><link>http://[broken/a.htm</link></item>
+      <item><link>/b.htm</link></item></channel></rss>"""
+    assert [e.url for e in parse_feed(feed, BASE) or []] == [BASE + "b.htm"]
+    assert absolute_http_url("http://[broken/a.htm", BASE) is None
+    assert absolute_http_url("//news.example.cn:port/c.htm", BASE) is None
+
+
+def test_sitemap_entries_stop_at_the_limit():
+    entries = "".join(f"<url><loc>/a/{n}.htm</loc></url>" for n in range(10))
+    body = f"<urlset>{entries}</urlset>".encode()
+    parsed = parse_sitemap(body, BASE, max_entries=4)
+    assert parsed is not None
+    assert [e.url for e in parsed.entries] == [f"{BASE}a/{n}.htm" for n in range(4)]
+    assert parse_sitemap(b"<urlset/>", BASE) == Sitemap(is_index=False, entries=())
 
 
 def test_not_a_sitemap():

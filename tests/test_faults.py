@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import HOSTILE, CrawlResult, FaultSite, fault_server, run_crawl
-from tests.faultserver import BAD, ENCODED, GOOD_DESPITE, REFUSED_LINKS, good_path
+from tests.faultserver import (
+    BAD,
+    CHAIN_START,
+    ENCODED,
+    GOOD_DESPITE,
+    REFUSED_LINKS,
+    good_path,
+)
 
 pytestmark = pytest.mark.crawl
 
@@ -198,6 +205,13 @@ def test_links_with_other_schemes_or_hosts_are_never_fetched(hostile: Crawl):
         assert hostile.stats[f"newscrawl/links_refused/{scheme}"] >= 1
     assert hostile.stats["newscrawl/links_offsite"] >= 1
     assert not [e for e in hostile.accessed if e["server"] != hostile.site.url[7:]]
+
+
+def test_a_link_urllib_cannot_parse_costs_only_itself(hostile: Crawl):
+    """The home page carries two (MALFORMED_LINKS): its other links are still followed."""
+    home = hostile.site.url + "/"
+    assert home not in [r["url"] for r in hostile.result.rejects]
+    assert hostile.hits(CHAIN_START), "a link next to the malformed ones was followed"
 
 
 def test_redirects_are_followed_only_on_site(hostile: Crawl):
