@@ -41,8 +41,8 @@ def robots_sitemaps(robots_txt: str, base_url: str) -> list[str]:
     found = []
     for line in robots_txt.splitlines():
         key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip():
-            found.append(urljoin(base_url, value.strip()))
+        if key.strip().lower() == "sitemap" and (url := join_url(base_url, value.strip())):
+            found.append(url)
     return list(dict.fromkeys(found))
 
 
@@ -104,11 +104,11 @@ def _sitemap_entry(node: etree._Element, base_url: str) -> Entry | None:
             lastmod = text
         elif name == "publication_date":
             published = text
-    url = _joined(base_url, loc)
+    url = join_url(base_url, loc)
     return Entry(url, published or lastmod, "sitemap") if url else None
 
 
-def _joined(base_url: str, href: str | None) -> str | None:
+def join_url(base_url: str, href: str | None) -> str | None:
     """``href`` made absolute; None for one urllib refuses ("http://[bad"), so that one broken
     entry or link costs only itself, not the sitemap, feed or page it is on."""
     if not href:
@@ -145,7 +145,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
                 date = (child.text or "").strip() or None
             elif name == "guid" and link is None and child.get("isPermaLink") != "false":
                 link = (child.text or "").strip() or None
-        if url := _joined(base_url, link):
+        if url := join_url(base_url, link):
             entries.append(Entry(url, date, "feed"))
     return entries
 
@@ -158,7 +158,7 @@ def looks_like_xml_feed(body: bytes) -> bool:
 def absolute_http_url(href: str, base_url: str) -> str | None:
     """Resolve a link; only http(s) URLs survive (no javascript:, mailto:, data:, file:)."""
     href = href.strip()
-    if href.startswith("#") or not (joined := _joined(base_url, href)):
+    if href.startswith("#") or not (joined := join_url(base_url, href)):
         return None
     url = urldefrag(joined)[0]
     parts = urlsplit(url)

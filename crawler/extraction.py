@@ -11,7 +11,7 @@ source, language checked against the text, clean titles and author lists).
 from __future__ import annotations
 
 import html
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import (
@@ -371,7 +371,7 @@ def _link_density(body_text: str, link_texts: list[str]) -> float:
 def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     href = tree.xpath("string(//base/@href)")
     if href and url:
-        return urljoin(url, href)
+        return discovery.join_url(url, href) or url
     return url or (href or None)
 
 

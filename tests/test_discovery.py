@@ -77,6 +77,8 @@ def test_an_entry_urllib_cannot_parse_costs_only_itself():
     assert [e.url for e in parse_feed(feed, BASE) or []] == [BASE + "b.htm"]
     assert absolute_http_url("http://[broken/a.htm", BASE) is None
     assert absolute_http_url("//news.example.cn:port/c.htm", BASE) is None
+    robots = "Sitemap: http://[broken/s.xml\nSitemap: /s2.xml\n"
+    assert robots_sitemaps(robots, BASE) == [BASE + "s2.xml"]
 
 
 def test_sitemap_entries_stop_at_the_limit():

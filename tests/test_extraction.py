@@ -111,6 +111,17 @@ def test_listing_page_is_not_an_article_and_gives_links_and_feeds():
     assert ext.feeds == ["https://news.example.org/rss.xml"]
 
 
+def test_urls_urllib_cannot_parse_cost_only_themselves():
+    broken = "<a href='http://[broken/x'>x</a> <a href='http://news.example.org:port/y'>y</a>"
+    ext = extract_page(page(ARTICLE + broken, "<base href='http://[broken/'>"), URL)
+    assert ext.is_article
+    assert ext.text is not None and ext.text.split("\n")[:3] == PROSE
+    listing = extract_page(
+        page(broken, "<base href='http://[broken/'>"), "https://news.example.org/"
+    )
+    assert listing.links == ["https://news.example.org/", "https://news.example.org/world"]
+
+
 def test_headline_lists_go_a_lone_linked_line_stays():
     # A headline list whose lines are partly link text (a bullet, a date) is still a run of
     # link lines; a linked source line between paragraphs is part of the article.

@@ -153,6 +153,7 @@ def test_redirect_guard():
     assert redirect("http://www.a.cn/next", page("http://a.cn/1")) is None  # a subdomain
     assert redirect("http://127.0.0.2/x", page("http://a.cn/1")) == "offsite_redirect"
     assert redirect("file:///etc/passwd", page("http://a.cn/1")) == "redirect_scheme"
+    assert redirect("http://[broken/x", page("http://a.cn/1")) == "redirect_invalid"
     hop = page("http://a.cn/2", redirect_urls=["http://a.cn/1"], redirect_times=1)
     assert redirect("http://a.cn/1", hop) == "redirect_loop"
     far = page("http://a.cn/21", redirect_urls=["http://a.cn/1"], redirect_times=20)

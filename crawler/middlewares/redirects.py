@@ -10,7 +10,7 @@ Settings: ``REDIRECT_ENABLED``, ``REDIRECT_MAX_TIMES``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
+from crawler.discovery import join_url
 from crawler.faults import PageFailed
 from crawler.sites import SiteConfig
 
@@ -52,8 +53,14 @@ class RedirectGuardMiddleware:
             or response.status in meta.get("handle_httpstatus_list", ())
         ):
             return response
-        location = safe_url_string(response.headers["Location"])
-        target = urldefrag(urljoin(request.url, location))[0]
+        location = response.headers["Location"]
+        try:
+            joined = join_url(request.url, safe_url_string(location))
+        except ValueError:  # w3lib refuses what urllib would too ("http://[bad")
+            joined = None
+        if joined is None:
+            raise PageFailed("redirect_invalid", f"{request.url} -> {location!r}")
+        target = urldefrag(joined)[0]
         if urlsplit(target).scheme not in ("http", "https"):
             raise PageFailed("redirect_scheme", f"{request.url} -> {target}")
         site = self.site_named(meta.get("site", ""))
