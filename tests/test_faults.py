@@ -209,8 +209,6 @@ def test_links_with_other_schemes_or_hosts_are_never_fetched(hostile: Crawl):
 
 def test_a_link_urllib_cannot_parse_costs_only_itself(hostile: Crawl):
     """The home page carries two (MALFORMED_LINKS): its other links are still followed."""
-    home = hostile.site.url + "/"
-    assert home not in [r["url"] for r in hostile.result.rejects]
     assert hostile.hits(CHAIN_START), "a link next to the malformed ones was followed"
 
 

@@ -56,7 +56,7 @@ class RedirectGuardMiddleware:
         location = response.headers["Location"]
         try:
             joined = join_url(request.url, safe_url_string(location))
-        except ValueError:  # w3lib refuses what urllib would too ("http://[bad")
+        except ValueError:  # safe_url_string refuses "http://[bad" as urllib does
             joined = None
         if joined is None:
             raise PageFailed("redirect_invalid", f"{request.url} -> {location!r}")
