@@ -11,7 +11,10 @@ import unicodedata
 # Two or more full-width spaces open a paragraph on Chinese pages; inside a line they mark a
 # paragraph break that the markup lost.
 _INDENT_BREAK = re.compile(r"(?<=\S)[ \t]*\u3000{2,}")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Spacing other than the plain space; runs of spacing that are not one plain space already
+# become one (matching single spaces too would rewrite every word gap of a text).
+_SPACING = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_SPACES = re.compile(rf"[{_SPACING}][ {_SPACING}]*| [ {_SPACING}]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"\w+")

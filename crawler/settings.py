@@ -36,6 +36,10 @@ NEWS_EXTRACT_TIMEOUT = 30.0
 NEWS_TEMPLATE_MIN_PAGES = 4
 # Most sitemap entries read from one sitemap file (the rest are ignored and counted).
 NEWS_SITEMAP_MAX_ENTRIES = 50_000
+# Most requests in Scrapy's scheduler before pages that sitemaps and feeds list wait as bare
+# entries in the frontier (crawler/frontier.py), so that memory does not grow with the site;
+# 0: every listed page is queued at once. Off with JOBDIR and in distributed crawls.
+NEWS_SCHEDULED_PAGES_MAX = 1000
 # Most pages fetched from one site in one crawl (a site's max_pages overrides it; 0: no limit):
 # the bound on crawler traps that link depth and URL patterns miss.
 NEWS_MAX_PAGES_PER_SITE = 20_000
@@ -130,6 +134,9 @@ DOWNLOADER_MIDDLEWARES = {
     # RetryMiddleware (550) and RedirectMiddleware (600) do.
     "crawler.middlewares.retryafter.RetryAfterMiddleware": 560,
     "crawler.middlewares.redirects.RedirectGuardMiddleware": 610,
+    # Scrapy's decodes every page to look for a refresh; ours only pages that may hold one.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.metarefresh.LazyMetaRefreshMiddleware": 580,
 }
 
 # --- pipeline: clean -> validate -> dedup -> new or changed -> feed export ------------------------

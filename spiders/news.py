@@ -12,6 +12,7 @@ stats file, never only logged.
 Settings: ``NEWS_SITES_FILE``, ``NEWS_PROBE_COMMON_PATHS``, ``NEWS_SITEMAP_MAX_ENTRIES``,
 ``NEWS_LINK_DEPTH`` (how many links away from a seed listing pages are followed),
 ``NEWS_EXTRACT_WORKERS`` and ``NEWS_EXTRACT_TIMEOUT`` (the extraction pool, crawler/pool.py),
+``NEWS_SCHEDULED_PAGES_MAX`` (listed pages beyond it wait in crawler/frontier.py),
 ``NEWS_TEMPLATE_MIN_PAGES`` (articles of a site a line must recur on to be learned as template),
 ``NEWS_CONTACT_URL`` (named in the User-Agent unless ``USER_AGENT`` is set), ``DOWNLOAD_MAXSIZE``
 (also bounds a gzipped sitemap once unpacked), ``NEWS_REDIS_URL`` (a distributed crawl,
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -39,6 +41,7 @@ from twisted.python.failure import Failure
 
 from crawler import __version__, dates, discovery, faults
 from crawler.feedstorage import partitioned_feeds
+from crawler.frontier import Frontier, Waiting
 from crawler.manifest import new_crawl_id, with_worker_id, worker_id
 from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
 from crawler.records import build_item
@@ -70,6 +73,7 @@ class NewsSpider(scrapy.Spider):
         # from_crawler sets the configured ones.
         self.templates = TemplateLearner(min_pages=0)
         self.pool = PagePool(workers=0, timeout=0)
+        self.frontier = Frontier(0)
         # This run's id and UTC start date (from_crawler): in output file names and the manifest.
         self.crawl_id = ""
         self.crawl_date = ""
@@ -102,6 +106,9 @@ class NewsSpider(scrapy.Spider):
             crawler.settings.getint("NEWS_EXTRACT_WORKERS"),
             crawler.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
         )
+        # A queue that outlives this process (JOBDIR, Redis) must hold every request itself.
+        if not (crawler.settings.get("JOBDIR") or crawler.settings.get("NEWS_REDIS_URL")):
+            spider.frontier = Frontier(crawler.settings.getint("NEWS_SCHEDULED_PAGES_MAX"))
         spider.crawl_id = crawler.settings.get("NEWS_CRAWL_ID") or new_crawl_id()
         spider.crawl_date = datetime.now(UTC).strftime("%Y-%m-%d")
         spider.worker_id = crawler.settings.get("NEWS_WORKER_ID") or worker_id()
@@ -118,6 +125,9 @@ class NewsSpider(scrapy.Spider):
             crawler.settings.set("FEEDS", feeds, priority="spider")
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        if spider.frontier.scheduled_max:
+            crawler.signals.connect(spider.release_waiting, signal=signals.response_received)
+            crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def on_opened(self, spider: scrapy.Spider) -> None:
@@ -275,8 +285,7 @@ class NewsSpider(scrapy.Spider):
             if not site.allows(entry.url):
                 self._count("discovery/offsite_entry")
             elif not sitemap.is_index:
-                if (request := self._page_request(site, entry, "sitemap")) is not None:
-                    yield request
+                yield from self._listed(site, entry, "sitemap", response.url)
             elif entry.url in self.sitemaps_seen:
                 detail = f"listed again by {response.url}"
                 self._bad("discovery/sitemap_loop", entry.url, site, detail)
@@ -298,10 +307,41 @@ class NewsSpider(scrapy.Spider):
         self._count("discovery/feeds")
         for entry in entries:
             if site.allows(entry.url):
-                if (request := self._page_request(site, entry, "feed")) is not None:
-                    yield request
+                yield from self._listed(site, entry, "feed", response.url)
             else:
                 self._count("discovery/offsite_entry")
+
+    def _listed(
+        self, site: SiteConfig, entry: discovery.Entry, via: str, listed_by: str
+    ) -> Iterator[Request]:
+        """The request for a page a sitemap or feed lists, or none yet: it waits in the
+        frontier while the scheduler is full."""
+        if self.frontier.scheduled_max and self.frontier.should_hold(self._scheduled()):
+            held = self.frontier.hold(Waiting(site, entry, via, listed_by))
+            self.crawler.stats.max_value("newscrawl/frontier/waiting_max", held)
+        elif (request := self._page_request(site, entry, via)) is not None:
+            yield request
+
+    def release_waiting(self, **_: Any) -> int:
+        """Schedules waiting entries while the scheduler has room; how many it scheduled.
+        They bypass the spider middlewares, so the Referer they would have set is set here."""
+        released = 0
+        room = self.frontier.room(self._scheduled())
+        while released < room and (waiting := self.frontier.pop()) is not None:
+            request = self._page_request(waiting.site, waiting.entry, waiting.via)
+            if request is not None:
+                request.headers.setdefault("Referer", waiting.referer)
+                self.crawler.engine.crawl(request)
+                released += 1
+        return released
+
+    def on_idle(self, spider: scrapy.Spider) -> None:
+        if self.release_waiting():
+            raise DontCloseSpider
+
+    def _scheduled(self) -> int:
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
+        return len(scheduler) if scheduler is not None else 0
 
     def _page_request(self, site: SiteConfig, entry: discovery.Entry, via: str) -> Request | None:
         listed = dates.date_from_feed(entry.date, entry.date_source or via, site.timezone)

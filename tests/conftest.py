@@ -180,8 +180,14 @@ def portal_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
 
 
 # Short fuses for crawls of the hostile site: a hung page costs a second per try, and bombs and
-# oversized pages are refused at 1 MB; the huge sitemap is read up to 1000 entries.
-HOSTILE = ["DOWNLOAD_TIMEOUT=1", "DOWNLOAD_MAXSIZE=1000000", "NEWS_SITEMAP_MAX_ENTRIES=1000"]
+# oversized pages are refused at 1 MB; the huge sitemap is read up to 1000 entries, most of
+# which wait in the frontier while 20 requests are scheduled.
+HOSTILE = [
+    "DOWNLOAD_TIMEOUT=1",
+    "DOWNLOAD_MAXSIZE=1000000",
+    "NEWS_SITEMAP_MAX_ENTRIES=1000",
+    "NEWS_SCHEDULED_PAGES_MAX=20",
+]
 
 
 @dataclass

@@ -113,6 +113,7 @@ GOOD_DESPITE: dict[str, str] = {
     "/news/2024/06/03/rate-limited.html": "waited politely",
     "/news/2024/06/07/malformed-markup.html": "broken markup",
     "/news/2024/06/08/end-of-chain.html": "end of a redirect chain",
+    "/news/2024/06/08/end-of-a-meta-refresh.html": "was reached through a meta refresh",
     "/news/2024/07/01/only-in-malformed-sitemap.html": "malformed sitemap",
     "/news/2024/07/02/only-in-gzipped-sitemap.html": "gzipped sitemap",
     **{path: phrase for path, (phrase, _) in ENCODED.items()},
@@ -120,6 +121,7 @@ GOOD_DESPITE: dict[str, str] = {
 
 # Links of the home page that lead to GOOD_DESPITE pages by another path.
 CHAIN_START = "/go/chain/1"
+REFRESH_START = "/go/refresh"
 REFUSED_LINKS = (
     "javascript:void(0)",
     "mailto:newsroom@example.org",
@@ -345,6 +347,11 @@ SOFT_404 = b"""<!DOCTYPE html><html><head><title>Page not found | Fault Gazette<
 <p>Most read: <a href="/news/2024/06/04/only-linked-from-a-soft-404.html">Our top story</a></p>
 <p>Sorry, the page you are looking for has moved or no longer exists.</p></body></html>"""
 
+# The way old CMSs move a story: an HTML page whose <meta> sends the browser on.
+META_REFRESH = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Moved</title>
+<meta http-equiv="Refresh" content="0; url={}"></head>
+<body><p>This story has moved.</p></body></html>"""
+
 
 def deeply_nested() -> bytes:
     paragraphs = "".join(f"<p>{p}</p>" for p in _prose(random.Random("deep")))
@@ -485,7 +492,7 @@ class Site:
             sitemap_only = {p for p in GOOD_DESPITE if p.startswith("/news/2024/07/")}
             links += [p for p in BAD if not p.startswith(("/sitemaps/", "/feeds/"))]
             links += [p for p in GOOD_DESPITE if p not in sitemap_only and "end-of" not in p]
-            links += [CHAIN_START, *REFUSED_LINKS, *MALFORMED_LINKS]
+            links += [CHAIN_START, REFRESH_START, *REFUSED_LINKS, *MALFORMED_LINKS]
             links.append(f"{self.other_base}/news/2024/06/08/x.html")
         return links
 
@@ -638,6 +645,9 @@ class FaultHandler(BaseHTTPRequestHandler):
             step = int(path.rsplit("/", 1)[1])
             target = "/news/2024/06/08/end-of-chain.html" if step >= 3 else f"/go/chain/{step + 1}"
             self.redirect(target, 301 if step >= 3 else 302)
+        elif path == REFRESH_START:
+            target = "/news/2024/06/08/end-of-a-meta-refresh.html"
+            self.send(200, META_REFRESH.format(target).encode())
         elif path.startswith("/go/endless/"):
             self.redirect(f"/go/endless/{int(path.rsplit('/', 1)[1]) + 1}")
         else:

@@ -15,6 +15,8 @@ def test_full_width_indents_become_paragraph_breaks():
 def test_whitespace_zero_width_and_nfc():
     text = "  Cafe\u0301\u200b   au   lait \u00a0 \n\n\n second\tline "
     assert clean_text(text) == "Café au lait\nsecond line"
+    # A run that opens with other spacing than a plain space, and one plain space, kept.
+    assert clean_text("a\u2009 \u00a0b c\u3000d") == "a b c d"
 
 
 def test_drop_phrases_remove_whole_lines():

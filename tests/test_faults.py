@@ -22,6 +22,7 @@ from tests.faultserver import (
     CHAIN_START,
     ENCODED,
     GOOD_DESPITE,
+    REFRESH_START,
     REFUSED_LINKS,
     good_path,
 )
@@ -199,6 +200,15 @@ def test_sitemaps_gzipped_malformed_and_huge_are_read_within_bounds(hostile: Cra
     assert len(hostile.hits("/sitemaps/loop.xml")) == 1
 
 
+def test_listed_pages_wait_in_the_frontier_and_are_all_fetched(hostile: Crawl):
+    """With 20 requests scheduled at most (HOSTILE), the huge sitemap's 1000 entries waited as
+    bare entries; the pages the sitemaps list were still all fetched, each once."""
+    assert hostile.stats["newscrawl/frontier/waiting_max"] > 500
+    assert hostile.hits("/news/2024/07/02/only-in-gzipped-sitemap.html")
+    listed = {good_path(n) for n in range(1, min(ARTICLES, 20) + 1)}
+    assert all(len(hostile.hits(path)) == 1 for path in listed)
+
+
 def test_links_with_other_schemes_or_hosts_are_never_fetched(hostile: Crawl):
     for link in REFUSED_LINKS:
         scheme = link.split(":", 1)[0]
@@ -217,6 +227,14 @@ def test_redirects_are_followed_only_on_site(hostile: Crawl):
     assert len(hostile.hits("/news/2024/06/08/loop-a.html")) == 1
     assert len(hostile.hits("/news/2024/06/08/loop-b.html")) == 1
     assert len([e for e in hostile.accessed if e["path"].startswith("/go/endless/")]) == 21
+
+
+def test_a_meta_refresh_is_followed_and_only_its_target_is_a_record(hostile: Crawl):
+    assert len(hostile.hits(REFRESH_START)) == 1
+    target = "/news/2024/06/08/end-of-a-meta-refresh.html"
+    assert len(hostile.hits(target)) == 1
+    assert REFRESH_START not in hostile.records_by_path()
+    assert target in hostile.records_by_path()
 
 
 def test_traps_are_bounded_by_link_depth_and_session_ids_removed(hostile: Crawl):

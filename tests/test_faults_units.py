@@ -21,6 +21,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
 from crawler import discovery, faults, structure
 from crawler.middlewares.budget import PageBudgetMiddleware
+from crawler.middlewares.metarefresh import may_refresh
 from crawler.middlewares.redirects import RedirectGuardMiddleware
 from crawler.runstats import StatsFile
 from crawler.sites import SitesFileError, load_sites, site_for_urls
@@ -170,3 +171,14 @@ def test_stats_file_lists_urls_per_reason_bounded(tmp_path):
         "failed/timeout": ["http://a.cn/0", "http://a.cn/1"],
         "rejected/text_too_short": ["http://a.cn/x"],
     }
+
+
+def test_only_a_page_that_may_hold_a_meta_refresh_is_decoded_to_look():
+    refresh = '<meta http-equiv="Refresh" content="0; url=/next.html">'
+    page = f"<html><head><title>移動しました</title>{refresh}</head></html>"
+    assert may_refresh(page.encode("utf-8"))
+    assert may_refresh(page.encode("shift_jis"))
+    assert may_refresh(page.encode("utf-16"))  # its bytes hold no ASCII "refresh"
+    assert not may_refresh(b"<html><head><title>A story</title></head><body>" + b"x" * 99)
+    # Beyond the 4096 characters Scrapy reads, even of four-byte characters: not a refresh.
+    assert not may_refresh(("𠮷" * 4096 + refresh).encode("utf-8"))
