@@ -94,9 +94,12 @@ _WARM_UP = "<html><body><article>" + "<p>A paragraph to load the extractor's mod
 
 
 def warm_up() -> None:
-    """Load what extraction loads on first use (the language model, lazy imports)."""
+    """Load what extraction loads on first use (the language model, lazy imports, jusText's
+    stopwords)."""
+    from crawler import stoplist
     from crawler.extraction import extract_page
 
+    stoplist.share()
     extract_page(_WARM_UP, "http://localhost/warm-up")
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import justext.core
 import pytest
+import trafilatura.external
+from justext.utils import get_stoplist, get_stoplists
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from crawler import stoplist
 from crawler.dates import FoundDate
 from crawler.encoding import decode_html
 from crawler.extraction import _parse, extract_page
@@ -208,3 +212,14 @@ def test_pages_parse_as_trafilaturas_loader_parses_them(path):
     ours, theirs = _parse(html), load_html(html)
     assert etree.tostring(ours) == etree.tostring(theirs)
     assert {type(el) for el in ours.iter(etree.Element)} == {HtmlElement}
+
+
+def test_the_shared_stoplist_holds_the_words_justext_would_use_and_is_not_copied():
+    stoplist.share()
+    stoplist.share()  # a second call changes nothing
+    words = trafilatura.external.JT_STOPLIST
+    expected = frozenset(w.lower() for lang in get_stoplists() for w in get_stoplist(lang))
+    assert justext.core.define_stoplist(words) is words
+    assert words == expected
+    # Another stoplist (one language's) is still lower-cased by jusText itself.
+    assert justext.core.define_stoplist(("The", "And")) == frozenset({"the", "and"})
