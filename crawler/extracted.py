@@ -33,6 +33,7 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
+    unparsable_links: int = 0  # links urllib cannot parse ("http://[bad"), skipped
     # The text as it would be without the site's learned template lines, when they removed
     # some: what tells a changed article from one whose template became known since.
     untemplated_text: str | None = None

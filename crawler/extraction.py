@@ -139,7 +139,7 @@ def extract_page(
         untemplated_text=untemplated if untemplated != text else None,
     )
     if not is_article and base:
-        result.links = _links(tree, base)
+        result.links, result.unparsable_links = _links(tree, base)
         result.feeds = _feeds(tree, base)
     return result
 
@@ -411,9 +411,16 @@ def _same_host(a: str, b: str) -> bool:
     return host(a) == host(b)
 
 
-def _links(tree: HtmlElement, base: str) -> list[str]:
-    links = (discovery.absolute_http_url(h, base) for h in tree.xpath("//a/@href"))
-    return list(dict.fromkeys(u for u in links if u))
+def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
+    """The page's http(s) links, and how many of its links urllib cannot parse."""
+    links: dict[str, None] = {}
+    unparsable = 0
+    for href in tree.xpath("//a/@href"):
+        if url := discovery.absolute_http_url(href, base):
+            links[url] = None
+        elif href.strip() and discovery.join_url(base, href.strip()) is None:
+            unparsable += 1
+    return list(links), unparsable
 
 
 def _feeds(tree: HtmlElement, base: str) -> list[str]:

@@ -468,6 +468,8 @@ class NewsSpider(scrapy.Spider):
                 links = []
             for scheme in outcome.refused_schemes:
                 self._count(f"links_refused/{scheme}")
+            if ext.unparsable_links:
+                self._count("links_unparsable", ext.unparsable_links)
             for request in self._follow(response, site, links, ext.feeds):
                 yield request
             return

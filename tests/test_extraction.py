@@ -124,6 +124,7 @@ def test_urls_urllib_cannot_parse_cost_only_themselves():
         page(broken, "<base href='http://[broken/'>"), "https://news.example.org/"
     )
     assert listing.links == ["https://news.example.org/", "https://news.example.org/world"]
+    assert listing.unparsable_links == 2
 
 
 def test_headline_lists_go_a_lone_linked_line_stays():

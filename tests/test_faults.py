@@ -22,6 +22,7 @@ from tests.faultserver import (
     CHAIN_START,
     ENCODED,
     GOOD_DESPITE,
+    MALFORMED_LINKS,
     REFRESH_START,
     REFUSED_LINKS,
     good_path,
@@ -220,6 +221,7 @@ def test_links_with_other_schemes_or_hosts_are_never_fetched(hostile: Crawl):
 def test_a_link_urllib_cannot_parse_costs_only_itself(hostile: Crawl):
     """The home page carries two (MALFORMED_LINKS): its other links are still followed."""
     assert hostile.hits(CHAIN_START), "a link next to the malformed ones was followed"
+    assert hostile.stats["newscrawl/links_unparsable"] == len(MALFORMED_LINKS)
 
 
 def test_redirects_are_followed_only_on_site(hostile: Crawl):
