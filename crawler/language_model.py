@@ -66,17 +66,22 @@ def _read(folder: Path) -> LanguageIdentifier:
     nb_ptc = arrays["nb_ptc"]
     if nb_ptc.shape[1:] != (len(classes),) or arrays["nb_pc"].shape != (len(classes),):
         raise ValueError(f"model shapes do not match {len(classes)} languages")
-    return LanguageIdentifier(
+    identifier = LanguageIdentifier(
         nb_ptc,
         arrays["nb_pc"],
         classes,
-        # The largest table (40 MB), walked byte by byte: a memoryview indexes as fast as the
-        # array.array py3langid builds. The small ones become lists of ints, which index faster.
+        # The tables a text is walked through byte by byte, as memoryviews: they index as fast
+        # as lists of ints, and stay pages of the mapped files that forked workers share.
         memoryview(arrays["tk_nextmove"]),
-        arrays["tk_output"].tolist(),
+        memoryview(arrays["tk_output"]),
         norm_probs=True,
-        tk_row=arrays["tk_row"].tolist(),
+        tk_row=(),
     )
+    # py3langid pre-shifts the row offsets into a list of Python ints (with tk_output as a
+    # list, 11 MB of objects in every process that loads the model); an array instead.
+    identifier.tk_row = memoryview(arrays["tk_row"])
+    identifier._rowbase = memoryview(arrays["tk_row"].astype(np.int64) << 8)
+    return identifier
 
 
 def _mapped(path: Path) -> np.ndarray:
