@@ -415,10 +415,10 @@ def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
     """The page's http(s) links, and how many of its links urllib cannot parse."""
     links: dict[str, None] = {}
     unparsable = 0
-    for href in tree.xpath("//a/@href"):
+    for href in (h.strip() for h in tree.xpath("//a/@href")):
         if url := discovery.absolute_http_url(href, base):
             links[url] = None
-        elif href.strip() and discovery.join_url(base, href.strip()) is None:
+        elif href and discovery.join_url(base, href) is None:
             unparsable += 1
     return list(links), unparsable
 

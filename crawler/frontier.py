@@ -16,6 +16,7 @@ frontier is off there (``NEWS_SCHEDULED_PAGES_MAX = 0``).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crawler.discovery import Entry
@@ -35,10 +36,10 @@ class Frontier:
         self.scheduled_max = scheduled_max  # 0: off
         self._waiting: deque[Waiting] = deque()
 
-    def should_hold(self, scheduled: int) -> bool:
-        """Whether a newly listed entry waits here: the scheduler is full, or entries listed
-        earlier wait already (they go first)."""
-        return bool(self._waiting) or scheduled >= self.scheduled_max
+    def should_hold(self, scheduled: Callable[[], int]) -> bool:
+        """Whether a newly listed entry waits here: entries listed earlier wait already (they
+        go first), or the scheduler is full (asked only then: once per entry of a sitemap)."""
+        return bool(self._waiting) or scheduled() >= self.scheduled_max
 
     def hold(self, waiting: Waiting) -> int:
         """How many entries wait, this one included."""

@@ -316,7 +316,7 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[Request]:
         """The request for a page a sitemap or feed lists, or none yet: it waits in the
         frontier while the scheduler is full."""
-        if self.frontier.scheduled_max and self.frontier.should_hold(self._scheduled()):
+        if self.frontier.scheduled_max and self.frontier.should_hold(self._scheduled):
             held = self.frontier.hold(Waiting(site, entry, via, listed_by))
             self.crawler.stats.max_value("newscrawl/frontier/waiting_max", held)
         elif (request := self._page_request(site, entry, via)) is not None:
