@@ -422,6 +422,8 @@ class StateTracker:
         crawler.signals.connect(tracker.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(tracker.response_received, signal=signals.response_received)
         crawler.signals.connect(tracker.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(tracker.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(tracker.item_dropped, signal=signals.item_error)
         crawler.signals.connect(tracker.feed_committing, signal=feedstorage.feed_committing)
         crawler.signals.connect(tracker.feed_slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(tracker.spider_closed, signal=signals.spider_closed)
@@ -479,20 +481,18 @@ class StateTracker:
             )
 
     def response_received(self, response: Response, request: Request) -> None:
-        if not request.meta.get("page"):
-            return
-        fetch = _Fetch(
-            urls=tuple(dict.fromkeys([*request.meta.get("redirect_urls", ()), response.url])),
-            site=request.meta.get("site", ""),
-            fetched_at=utc_now(),
-            listed=(request.meta.get("date_hint") or (None,))[0],
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
-        )
-        if response.status == 304 and request.meta.get("conditional"):
-            self._not_modified(fetch)
-        elif 200 <= response.status < 300:
-            self._fetched[response.url] = fetch
+        if request.meta.get("page") and response.status == 304 and request.meta.get("conditional"):
+            self._not_modified(_fetch(response))
+
+    def fetched(self, response: Response) -> None:
+        """Keep the validators of a page that yields a record, until the record is judged.
+        Only such pages: noting every page fetched kept those that never yield one (duplicates
+        aside, listing and rejected pages) for the whole crawl."""
+        self._fetched[response.url] = _fetch(response)
+
+    def item_dropped(self, item: Any) -> None:
+        """Dropped or failed before it was judged: its page's validators go."""
+        self._fetched.pop(getattr(item, "url", None) or "", None)
 
     def _not_modified(self, fetch: _Fetch) -> None:
         for url in fetch.urls:
@@ -690,6 +690,18 @@ class StateTracker:
                 {"n": len(self._unchanged_pages)},
             )
         self.state.close()
+
+
+def _fetch(response: Response) -> _Fetch:
+    meta = response.meta
+    return _Fetch(
+        urls=tuple(dict.fromkeys([*meta.get("redirect_urls", ()), response.url])),
+        site=meta.get("site", ""),
+        fetched_at=utc_now(),
+        listed=(meta.get("date_hint") or (None,))[0],
+        etag=_header(response, "ETag"),
+        last_modified=_header(response, "Last-Modified"),
+    )
 
 
 def _delivered(record: RecordState, at: str, file: str) -> RecordState:

@@ -72,6 +72,7 @@ class NewsSpider(scrapy.Spider):
         self.sitemaps_seen: set[str] = set()
         # from_crawler sets the configured ones.
         self.templates = TemplateLearner(min_pages=0)
+        self.tracker: StateTracker | None = None
         self.pool = PagePool(workers=0, timeout=0)
         self.frontier = Frontier(0)
         # This run's id and UTC start date (from_crawler): in output file names and the manifest.
@@ -131,7 +132,7 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     def on_opened(self, spider: scrapy.Spider) -> None:
-        tracker = self.crawler.get_extension(StateTracker)
+        self.tracker = tracker = self.crawler.get_extension(StateTracker)
         if tracker is not None:
             # Template counts kept with the crawl state serve later runs and other workers.
             self.templates = TemplateLearner(self.templates.min_pages, tracker.state)
@@ -485,6 +486,8 @@ class NewsSpider(scrapy.Spider):
                 self.templates.observe(site.name, lines)
             except StateUnavailable:
                 self._count("state/unavailable")  # one article fewer to learn from
+        if self.tracker is not None:
+            self.tracker.fetched(response)
         yield build_item(
             ext,
             url=response.url,

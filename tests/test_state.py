@@ -247,3 +247,25 @@ def test_partitioned_feeds_one_file_per_site():
     options = feeds["out/c/%(crawl_date)s/%(crawl_id)s.jsonl.gz"]
     assert options["site"] == "c" and options["format"] == "jsonlines"
     assert options["postprocessing"] == ["scrapy.extensions.postprocessing.GzipPlugin"]
+
+
+def test_only_pages_that_yield_a_record_are_remembered_until_it_is_judged(tmp_path):
+    """Every page's response passes the tracker; the listing pages, rejects and duplicates of a
+    long crawl must not stay in it."""
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.items import ArticleItem
+
+    tracker = StateTracker(SqliteState(tmp_path / "state.sqlite"), _Stats(), None)  # type: ignore[arg-type]
+    pages = []
+    for n in range(3):
+        url = f"https://example.com/news/{n}.html"
+        request = Request(url, meta={"page": True, "site": "ex"})
+        pages.append(HtmlResponse(url, body=b"<html></html>", request=request))
+        tracker.response_received(pages[-1], request)
+    assert tracker._fetched == {}
+    tracker.fetched(pages[0])
+    tracker.fetched(pages[1])
+    assert set(tracker._fetched) == {pages[0].url, pages[1].url}
+    tracker.item_dropped(ArticleItem(url=pages[0].url))
+    assert set(tracker._fetched) == {pages[1].url}
