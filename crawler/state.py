@@ -485,9 +485,9 @@ class StateTracker:
             self._not_modified(_fetch(response))
 
     def fetched(self, response: Response) -> None:
-        """Keep the validators of a page that yields a record, until the record is judged.
-        Only such pages: noting every page fetched kept those that never yield one (duplicates
-        aside, listing and rejected pages) for the whole crawl."""
+        """Keep the validators of a page that yields a record, until the record is judged or
+        dropped. Only such pages: noting every page fetched kept those that yield none
+        (listing pages, rejects) for the whole crawl."""
         self._fetched[response.url] = _fetch(response)
 
     def item_dropped(self, item: Any) -> None:
