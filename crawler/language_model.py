@@ -90,17 +90,12 @@ def _mapped(path: Path) -> np.ndarray:
     neighbouring pages too, so that after a few dozen texts every worker holds nearly the whole
     model (measured: about 25 MB more resident memory per worker over a 470-page crawl).
 
-    The advice only governs pages read from disk. A file just written (or read ahead) sits in
-    the page cache as large folios, and recent kernels (6.18 here) map a whole folio on a fault
-    whatever the advice: one text then made a process hold 38 MiB of the model, and a worker 64
-    MiB after a crawl instead of 36. So the file's cached pages no mapping holds are dropped
-    first, and the faults read it page by page."""
+    The advice only governs pages read from disk: ``_store`` sees to those a copy is written
+    with."""
     with path.open("rb") as f:
         header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
         shape, fortran_order, dtype = header[npy.read_magic(f)](f)
         offset = f.tell()
-        if hasattr(os, "posix_fadvise"):
-            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
         mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     if hasattr(mmap, "MADV_RANDOM"):
         mapped.madvise(mmap.MADV_RANDOM)
@@ -110,8 +105,13 @@ def _mapped(path: Path) -> np.ndarray:
 
 def _store(identifier: LanguageIdentifier, folder: Path) -> bool:
     """Written to a temporary folder and renamed: processes starting together never read half a
-    copy. A broken copy in the way is removed first. Synced, so that its pages in the cache are
-    clean and ``_mapped`` can drop them."""
+    copy. A broken copy in the way is removed first.
+
+    Each file is synced and its pages then dropped from the page cache: written, they sit there
+    as large folios, which recent kernels (6.18 here) map whole on a fault whatever the advice
+    (one text made a process hold 38 MiB of the model, and a worker 64 MiB after a crawl
+    instead of 36). Read back through the mapping, the pages come one by one and stay cached
+    so for the crawls after."""
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=folder.parent))
@@ -123,7 +123,9 @@ def _store(identifier: LanguageIdentifier, folder: Path) -> bool:
             with (tmp / f"{name}.npy").open("wb") as f:
                 np.save(f, np.asarray(getattr(identifier, name)))
                 f.flush()
-                os.fsync(f.fileno())  # on disk before the rename, and cached pages clean
+                os.fsync(f.fileno())  # also on disk before the rename
+                if hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
         (tmp / "nb_classes.json").write_text(json.dumps(identifier.nb_classes), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
