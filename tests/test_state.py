@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.http import HtmlResponse, Request
 from trafilatura.deduplication import Simhash
 
 from crawler.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
 from crawler.fingerprints import distance, fingerprint, simhash
+from crawler.items import ArticleItem
 from crawler.manifest import HealthRules, alerts, verdict
 from crawler.records import record_id
 from crawler.state import (
@@ -252,10 +254,6 @@ def test_partitioned_feeds_one_file_per_site():
 def test_only_pages_that_yield_a_record_are_remembered_until_it_is_judged(tmp_path):
     """Every page's response passes the tracker; the listing pages, rejects and duplicates of a
     long crawl must not stay in it."""
-    from scrapy.http import HtmlResponse, Request
-
-    from crawler.items import ArticleItem
-
     tracker = StateTracker(SqliteState(tmp_path / "state.sqlite"), _Stats(), None)  # type: ignore[arg-type]
     pages = []
     for n in range(3):
