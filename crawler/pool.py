@@ -15,11 +15,14 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import multiprocessing
+import multiprocessing.context
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -136,6 +139,13 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def start_forkserver() -> None:
+    """Start the workers' forkserver ahead of the pool, at the very start of a crawl: its half
+    second of imports and warm-up then overlaps the crawl's own start-up instead of following it."""
+    if isinstance(_context(), multiprocessing.context.ForkServerContext):
+        forkserver.ensure_running()
+
+
 class PagePool:
     """Runs ``function`` (``process_page``) on tasks, in ``workers`` processes or inline."""
 
@@ -147,13 +157,24 @@ class PagePool:
     ) -> None:
         self.timeout = timeout
         self.function = function
+        #: Done once the workers run. Until then a task waits on it, not in ``schedule``: that
+        #: would hold the reactor's thread on the pool's lock while the forkserver loads.
+        self.started: Future[None] = Future()
         self._pool = (
             ProcessPool(workers, initializer=warm_up, context=_context()) if workers > 0 else None
         )
-        if self._pool is not None:
+        if self._pool is None:
+            self.started.set_result(None)
+        else:
             # Start the workers now, while the crawl reads robots.txt and sitemaps, and off the
             # reactor's thread: the first start waits for the forkserver to load its models.
-            threading.Thread(target=self._pool.schedule, args=(os.getpid,), daemon=True).start()
+            threading.Thread(target=self._start, args=(self._pool,), daemon=True).start()
+
+    def _start(self, pool: ProcessPool) -> None:
+        try:
+            pool.schedule(os.getpid)
+        finally:
+            self.started.set_result(None)
 
     async def run(self, task: Any) -> Any:
         if self._pool is None:
@@ -161,6 +182,8 @@ class PagePool:
                 return self.function(task)
             except Exception as exc:
                 raise PoolError("extraction_error", repr(exc)[:200]) from exc
+        if not self.started.done():
+            await asyncio.wrap_future(self.started)
         future = self._pool.schedule(_in_worker, args=(self.function, task), timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)

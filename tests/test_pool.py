@@ -4,13 +4,15 @@ pool goes on with a fresh worker; pooled extraction gives the same records as in
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.pool import PagePool, PoolError
 from tests import pool_tasks
-from tests.conftest import PORTAL, PORTAL_TRUTH, run_crawl, serve
+from tests.conftest import PORTAL, PORTAL_TRUTH, REPO, run_crawl, serve
 
 
 @pytest.fixture
@@ -45,6 +47,40 @@ def test_workers_inherit_the_loaded_model_frozen_out_of_the_collector(pool):
     frozen, model_loaded = run(pool, pool_tasks.preloaded, "")
     assert model_loaded
     assert frozen > 10_000
+
+
+# In a process of its own, so that its forkserver has not started yet: the workers' start then
+# takes the forkserver's imports and warm-up, half a second and more.
+FIRST_PAGE_WHILE_THE_WORKERS_START = """
+import asyncio
+from crawler.pool import PagePool
+from tests import pool_tasks
+
+async def first_page():
+    pool = PagePool(workers=1, timeout=30, function=pool_tasks.echo)
+    page = asyncio.ensure_future(pool.run("first page"))
+    turns = 0
+    while not page.done():
+        turns += 1
+        await asyncio.sleep(0.001)
+    pool.close()
+    print(turns, page.result())
+
+asyncio.run(first_page())
+"""
+
+
+def test_the_loop_turns_while_the_first_page_waits_for_the_workers_to_start():
+    # Scheduling on a pool still starting waited on its lock in the reactor's thread: the
+    # crawl stood still (no downloads, no responses read) until the workers were up.
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_PAGE_WHILE_THE_WORKERS_START],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    turns, result = done.stdout.split(maxsplit=1)
+    assert result.strip() == "first page"
+    assert int(turns) > 10
 
 
 def test_errors_in_process_are_named_too():

@@ -9,6 +9,7 @@ from scrapy.commands import crawl
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
+from crawler import pool
 from crawler.manifest import RunManifest
 
 
@@ -18,6 +19,8 @@ class Command(crawl.Command):
         return self.crawler
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if self.settings.getint("NEWS_EXTRACT_WORKERS") > 0:
+            pool.start_forkserver()
         super().run(args, opts)
         manifest = self.crawler.get_extension(RunManifest) if self.exitcode == 0 else None
         if manifest is not None:
