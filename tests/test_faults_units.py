@@ -18,10 +18,11 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.test import get_crawler
 
 from crawler import discovery, faults, structure
 from crawler.middlewares.budget import PageBudgetMiddleware
-from crawler.middlewares.metarefresh import may_refresh
+from crawler.middlewares.metarefresh import LazyMetaRefreshMiddleware, may_refresh
 from crawler.middlewares.redirects import RedirectGuardMiddleware
 from crawler.runstats import StatsFile
 from crawler.sites import SitesFileError, load_sites, site_for_urls
@@ -182,3 +183,18 @@ def test_only_a_page_that_may_hold_a_meta_refresh_is_decoded_to_look():
     assert not may_refresh(b"<html><head><title>A story</title></head><body>" + b"x" * 99)
     # Beyond the 4096 characters Scrapy reads, even of four-byte characters: not a refresh.
     assert not may_refresh(("𠮷" * 4096 + refresh).encode("utf-8"))
+
+
+def test_a_page_that_may_refresh_has_only_its_head_decoded():
+    crawler = get_crawler(settings_dict={"METAREFRESH_IGNORE_TAGS": []})
+    middleware = LazyMetaRefreshMiddleware.from_crawler(crawler)
+    request = Request("https://a.cn/story.html")
+    body = "<html><head><script>refresh()</script></head><body>" + "<p>故事</p>" * 50_000
+    page = HtmlResponse(request.url, body=body.encode("utf-8"), request=request)
+    assert middleware.process_response(request, page) is page  # not a refresh: passed on
+    assert page._cached_ubody is None  # the 550 kB of text were not decoded and kept
+    refresh = '<meta http-equiv="refresh" content="0; url=/next.html">'
+    moved = page.replace(body=f"<html><head>{refresh}</head>{body}".encode())
+    followed = middleware.process_response(request, moved)
+    assert isinstance(followed, Request)
+    assert followed.url == "https://a.cn/next.html"

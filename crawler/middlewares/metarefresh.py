@@ -3,7 +3,8 @@ crawl process to look for one. Scrapy's MetaRefreshMiddleware reads ``response.t
 whole body decoded (about 0.6 ms a page) and kept with the response while it waits for the
 extraction pool (19 MiB of the crawl process's peak on the 470-page benchmark). A refresh
 needs the ASCII word "refresh" in the first 4096 characters, which every ASCII-compatible
-encoding keeps as those bytes, so a page without them is passed on undecoded.
+encoding keeps as those bytes, so a page without them is passed on undecoded, and a page with
+them has only those first bytes decoded.
 
 Replaces ``scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware`` (same settings:
 ``METAREFRESH_ENABLED``, ``METAREFRESH_MAXDELAY``, ``METAREFRESH_IGNORE_TAGS``).
@@ -31,4 +32,14 @@ class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if not may_refresh(response.body):
             return response
-        return super().process_response(request, response)
+        # Built anew: ``replace`` would read ``response.encoding``, which decodes the whole
+        # body when the headers declare no charset.
+        head = type(response)(
+            response.url,
+            status=response.status,
+            headers=response.headers,
+            body=response.body[:_HEAD_BYTES],
+            request=request,
+        )
+        followed = super().process_response(request, head)
+        return response if followed is head else followed
