@@ -88,6 +88,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def run_python(script: str) -> str:
+    """``script`` run by a fresh interpreter in the repository (no forkserver, no imports yet);
+    its output, once it has succeeded."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def run_crawl(tmp_path: Path, *args: str, settings: list[str] = ()) -> CrawlResult:  # type: ignore[assignment]
     """``scrapy crawl news ARGS -O out.jsonl`` in a subprocess, at full local speed."""
     out = tmp_path / "out.jsonl"

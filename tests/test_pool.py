@@ -4,15 +4,13 @@ pool goes on with a fresh worker; pooled extraction gives the same records as in
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.pool import PagePool, PoolError
 from tests import pool_tasks
-from tests.conftest import PORTAL, PORTAL_TRUTH, REPO, run_crawl, serve
+from tests.conftest import PORTAL, PORTAL_TRUTH, run_crawl, run_python, serve
 
 
 @pytest.fixture
@@ -73,12 +71,7 @@ asyncio.run(first_page())
 def test_the_loop_turns_while_the_first_page_waits_for_the_workers_to_start():
     # Scheduling on a pool still starting waited on its lock in the reactor's thread: the
     # crawl stood still (no downloads, no responses read) until the workers were up.
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_PAGE_WHILE_THE_WORKERS_START],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    turns, result = done.stdout.split(maxsplit=1)
+    turns, result = run_python(FIRST_PAGE_WHILE_THE_WORKERS_START).split(maxsplit=1)
     assert result.strip() == "first page"
     assert int(turns) > 10
 

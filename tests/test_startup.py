@@ -3,10 +3,7 @@ start-up time and memory."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 # Loads each extension as Scrapy's extension manager does, in a process of its own.
 LOAD_EXTENSIONS = """
@@ -24,11 +21,6 @@ print(len(loaded), " ".join(sorted(m for m in ("aiohttp", "twisted.conch") if m 
 def test_the_control_port_extensions_are_not_even_imported():
     # Both are off (TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED); Scrapy still imported their
     # modules to ask them, and the remote control brings aiohttp: 0.1 s and 8 MiB a crawl.
-    done = subprocess.run(
-        [sys.executable, "-c", LOAD_EXTENSIONS],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    count, *imported = done.stdout.split()
+    count, *imported = run_python(LOAD_EXTENSIONS).split()
     assert int(count) >= 4  # the project's own extensions and Scrapy's were loaded
     assert imported == []
