@@ -3,6 +3,8 @@ settings with their defaults. Anything here can be overridden with ``-s NAME=VAL
 
 import os
 
+from scrapy.settings import default_settings
+
 from crawler import __version__
 from crawler.items import FIELD_ORDER
 
@@ -153,10 +155,16 @@ EXTENSIONS = {
     "crawler.rejects.RejectsFile": 100,
     "crawler.runstats.StatsFile": 200,
     "crawler.manifest.RunManifest": 300,
-    # Off below, and not even imported: the remote control alone imports aiohttp (0.1 s of the
-    # crawl's start and 8 MiB of its memory). To use either, set its order here and enable it.
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+# The control-port extensions are off (below) and left out of the base list too: Scrapy imports
+# every extension it lists, even one set to None, and the remote control's module imports aiohttp
+# (0.1 s of the crawl's start, 8 MiB of its memory). To use one, set its order in EXTENSIONS.
+_CONTROL_PORTS = (
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.remote_control.RemoteControl",
+)
+EXTENSIONS_BASE = {
+    k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in _CONTROL_PORTS
 }
 # Local output files appear under their final name only when complete (crawler/feedstorage.py).
 FEED_STORAGES = {
