@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from trafilatura import bare_extraction
 
-from crawler.encoding import decode_html
-from crawler.extraction import extract_page
+from crawler.extract.encoding import decode_html
+from crawler.extract.extraction import extract_page
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 

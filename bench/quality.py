@@ -1,6 +1,6 @@
 """Extraction-quality benchmark: newscrawl's extractor and plain trafilatura, side by side.
 
-Both extractors get the same text, decoded once by ``crawler.encoding.decode_html``, so the
+Both extractors get the same text, decoded once by ``crawler.extract.encoding.decode_html``, so the
 comparison measures extraction alone. Scores are bag-of-tokens precision/recall/F1 against a
 page's ``body`` and, for snippet pages, the share of ``with`` snippets found and of ``without``
 snippets absent (see ``../shared/README.md``).
@@ -298,9 +298,9 @@ def _init_worker() -> None:
     sys.path.insert(0, str(REPO))
     import trafilatura
 
-    from crawler.cleaning import clean_text
-    from crawler.encoding import decode_html
-    from crawler.extraction import extract_page
+    from crawler.extract.cleaning import clean_text
+    from crawler.extract.encoding import decode_html
+    from crawler.extract.extraction import extract_page
 
     def newscrawl(html: str, url: str | None) -> str | None:
         # The text as a record carries it: extraction, then the clean pipeline's rules.

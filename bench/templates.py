@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import quality
 
-from crawler.cleaning import clean_text
-from crawler.encoding import decode_html
-from crawler.extraction import extract_page
-from crawler.templates import SiteKnowledge, line_key
+from crawler.extract.cleaning import clean_text
+from crawler.extract.encoding import decode_html
+from crawler.extract.extraction import extract_page
+from crawler.extract.templates import SiteKnowledge, line_key
 
 
 def main() -> int:

@@ -698,7 +698,7 @@ def ceiling_main(page_list: Path, result: Path, start_at: float = 0.0) -> int:
     sys.path.insert(0, str(REPO))
     import trafilatura
 
-    from crawler.encoding import decode_html
+    from crawler.extract.encoding import decode_html
 
     entries = json.loads(page_list.read_text(encoding="utf-8"))
     base = "http://127.0.0.1"

@@ -53,7 +53,7 @@ NEWS_RETRY_AFTER_MAX = 120.0
 NEWS_BAD_URLS_MAX = 1000
 
 # --- scheduled crawls: crawl state, output, run manifest -----------------------------------------
-# The crawl state (crawler/state.py): a SQLite file; empty: no state, every article is new.
+# The crawl state (crawler/state/): a SQLite file; empty: no state, every article is new.
 NEWS_STATE = "data/state.sqlite"
 # An article page first seen within this many days is fetched again (conditionally) on every
 # run; an older one only when its sitemap lastmod or feed date moves.
@@ -92,7 +92,7 @@ NEWS_REDIS_IDLE_SECONDS = 30
 # redis_unavailable, exit status NEWS_UNHEALTHY_EXIT_CODE.
 NEWS_REDIS_RETRY_SECONDS = 60.0
 # A crawl whose workers are all gone (killed, or stopped by a Redis outage) stays the one new
-# workers join this long; after it a new start is a new crawl (crawler.distributed.CrawlLease).
+# workers join this long; after it a new start is a new crawl (distributed.CrawlLease).
 NEWS_REDIS_LEASE_SECONDS = 60
 # In the worker's output and manifest names; empty: <hostname>-<pid>.
 NEWS_WORKER_ID = ""
@@ -129,16 +129,16 @@ CONCURRENT_ITEMS = 16
 
 DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): a page over budget costs no robots.txt lookup.
-    "crawler.middlewares.budget.PageBudgetMiddleware": 60,
+    "crawler.crawl.middlewares.budget.PageBudgetMiddleware": 60,
     # After RobotsTxtMiddleware: the host's robots.txt is parsed by then.
-    "crawler.middlewares.robots.CrawlDelayMiddleware": 110,
+    "crawler.crawl.middlewares.robots.CrawlDelayMiddleware": 110,
     # Responses pass middlewares from the highest number down: these see a response before
     # RetryMiddleware (550) and RedirectMiddleware (600) do.
-    "crawler.middlewares.retryafter.RetryAfterMiddleware": 560,
-    "crawler.middlewares.redirects.RedirectGuardMiddleware": 610,
+    "crawler.crawl.middlewares.retryafter.RetryAfterMiddleware": 560,
+    "crawler.crawl.middlewares.redirects.RedirectGuardMiddleware": 610,
     # Scrapy's decodes every page to look for a refresh; ours only pages that may hold one.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.metarefresh.LazyMetaRefreshMiddleware": 580,
+    "crawler.crawl.middlewares.metarefresh.LazyMetaRefreshMiddleware": 580,
 }
 
 # --- pipeline: clean -> validate -> dedup -> new or changed -> feed export ------------------------
@@ -151,10 +151,10 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # Before the FeedExporter (0): it must see each record before the feed exporter writes it,
     # to know which output file holds it.
-    "crawler.state.StateTracker": -10,
-    "crawler.rejects.RejectsFile": 100,
-    "crawler.runstats.StatsFile": 200,
-    "crawler.manifest.RunManifest": 300,
+    "crawler.state.tracker.StateTracker": -10,
+    "crawler.runfiles.rejects.RejectsFile": 100,
+    "crawler.runfiles.runstats.StatsFile": 200,
+    "crawler.runfiles.manifest.RunManifest": 300,
 }
 # The control-port extensions are off (below) and left out of the base list too: Scrapy imports
 # every extension it lists, even one set to None, and the remote control's module imports aiohttp
@@ -166,10 +166,10 @@ _CONTROL_PORTS = (
 EXTENSIONS_BASE = {
     k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in _CONTROL_PORTS
 }
-# Local output files appear under their final name only when complete (crawler/feedstorage.py).
+# Local output files appear under their final name only when complete (crawler/runfiles/feedstorage.py).
 FEED_STORAGES = {
-    "": "crawler.feedstorage.AtomicFileFeedStorage",
-    "file": "crawler.feedstorage.AtomicFileFeedStorage",
+    "": "crawler.runfiles.feedstorage.AtomicFileFeedStorage",
+    "file": "crawler.runfiles.feedstorage.AtomicFileFeedStorage",
 }
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = FIELD_ORDER
@@ -182,5 +182,5 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 # Duplicates are expected on portals (the same story in two sections); not worth a warning.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
-LOG_FORMATTER = "crawler.logformatter.NewsLogFormatter"
+LOG_FORMATTER = "crawler.crawl.logformatter.NewsLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
+from crawler.extract.records import clean_item
 from crawler.items import ArticleItem
-from crawler.records import clean_item
 
 
 class CleanPipeline:

@@ -21,11 +21,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from crawler.fingerprints import fingerprint
+from crawler.extract.fingerprints import fingerprint
+from crawler.extract.records import utc_now
 from crawler.items import ArticleItem
-from crawler.records import utc_now
-from crawler.rejects import RejectItem
-from crawler.state import StateTracker, StateUnavailable
+from crawler.runfiles.rejects import RejectItem
+from crawler.state.store import StateUnavailable
+from crawler.state.tracker import StateTracker
 from pipelines.dedup import Duplicate
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler.extract.records import rejection
 from crawler.items import ArticleItem
-from crawler.records import rejection
-from crawler.rejects import RejectItem
+from crawler.runfiles.rejects import RejectItem
 
 
 class ValidatePipeline:

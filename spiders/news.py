@@ -11,7 +11,7 @@ stats file, never only logged.
 
 Settings: ``NEWS_SITES_FILE``, ``NEWS_PROBE_COMMON_PATHS``, ``NEWS_SITEMAP_MAX_ENTRIES``,
 ``NEWS_LINK_DEPTH`` (how many links away from a seed listing pages are followed),
-``NEWS_EXTRACT_WORKERS`` and ``NEWS_EXTRACT_TIMEOUT`` (the extraction pool, crawler/pool.py),
+``NEWS_EXTRACT_WORKERS`` and ``NEWS_EXTRACT_TIMEOUT`` (the extraction pool, crawler/crawl/pool.py),
 ``NEWS_SCHEDULED_PAGES_MAX`` (listed pages beyond it wait in crawler/frontier.py),
 ``NEWS_TEMPLATE_MIN_PAGES`` (articles of a site a line must recur on to be learned as template),
 ``NEWS_CONTACT_URL`` (named in the User-Agent unless ``USER_AGENT`` is set), ``DOWNLOAD_MAXSIZE``
@@ -39,16 +39,20 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler import __version__, dates, discovery, faults
-from crawler.feedstorage import partitioned_feeds
-from crawler.frontier import Frontier, Waiting
-from crawler.manifest import new_crawl_id, with_worker_id, worker_id
-from crawler.pool import PageOutcome, PagePool, PageTask, PoolError
-from crawler.records import build_item
+from crawler import __version__
+from crawler.crawl import discovery, faults
+from crawler.crawl.frontier import Frontier, Waiting
+from crawler.crawl.pool import PageOutcome, PagePool, PageTask, PoolError
+from crawler.extract import dates, urls
+from crawler.extract.records import build_item
+from crawler.extract.templates import SiteKnowledge, TemplateLearner
+from crawler.extract.verdict import expects_article
+from crawler.runfiles.feedstorage import partitioned_feeds
+from crawler.runfiles.manifest import new_crawl_id, with_worker_id, worker_id
 from crawler.signals import page_failed, page_rejected
 from crawler.sites import SiteConfig, select_sites, site_for_urls
-from crawler.state import StateTracker, StateUnavailable
-from crawler.templates import SiteKnowledge, TemplateLearner
+from crawler.state.store import StateUnavailable
+from crawler.state.tracker import StateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +97,7 @@ class NewsSpider(scrapy.Spider):
             settings.set("USER_AGENT", f"newscrawl/{__version__} (+{contact})", "spider")
         if url := settings.get("NEWS_REDIS_URL"):
             # Distributed mode; without it Redis and scrapy-redis are never imported.
-            from crawler import distributed
+            from crawler.crawl import distributed
 
             distributed.configure(settings, url)
 
@@ -115,7 +119,7 @@ class NewsSpider(scrapy.Spider):
         spider.worker_id = crawler.settings.get("NEWS_WORKER_ID") or worker_id()
         output = crawler.settings.get("NEWS_OUTPUT")
         if crawler.settings.get("NEWS_REDIS_URL"):
-            from crawler import distributed
+            from crawler.crawl import distributed
 
             spider.crawl_id, spider.seeder = distributed.join_crawl(crawler.settings, cls.name)
             # Each worker writes its own files.
@@ -194,7 +198,7 @@ class NewsSpider(scrapy.Spider):
         headers: dict[str, str] = {}
         state = self.crawler.get_extension(StateTracker)
         site, via = self.sites[meta["site"]], meta.get("via", "link")
-        if state and via != "seed" and discovery.expects_article(url, site, via):
+        if state and via != "seed" and expects_article(url, site, via):
             planned = state.plan(url, site.name, (meta.get("date_hint") or (None,))[0])
             if planned is None:
                 return None
@@ -515,7 +519,7 @@ class NewsSpider(scrapy.Spider):
     ) -> bool:
         """A page that yields no record: a reject when an article was expected (True), else a
         skip; counted either way."""
-        if discovery.expects_article(response.url, site, via) and reason != "listing_url":
+        if expects_article(response.url, site, via) and reason != "listing_url":
             found = f"found none: {detail}" if detail else "found none"
             self.crawler.signals.send_catch_log(
                 page_rejected,
@@ -551,10 +555,10 @@ class NewsSpider(scrapy.Spider):
             if not site.allows(link):
                 self._count("links_offsite")
                 continue
-            url = discovery.strip_session_ids(link)
+            url = urls.strip_session_ids(link)
             if url != link:
                 self._count("links_session_id_removed")
-            if discovery.expects_article(url, site, "link"):
+            if expects_article(url, site, "link"):
                 request = self._page(url, meta, priority=2)
             elif site.should_follow(url):
                 request = self._page(url, meta)

@@ -20,6 +20,6 @@ def die(value: str) -> str:
 
 def preloaded(value: str) -> tuple[int, bool]:
     """What a worker inherits: objects frozen out of the collector, the language model."""
-    from crawler import metadata
+    from crawler.extract import metadata
 
     return gc.get_freeze_count(), metadata._identifier.cache_info().currsize > 0

@@ -1,6 +1,6 @@
 """Text normalisation: paragraphs stay one per line whatever the page did with indents."""
 
-from crawler.cleaning import clean_text, text_hash, word_count
+from crawler.extract.cleaning import clean_text, text_hash, word_count
 
 
 def test_full_width_indents_become_paragraph_breaks():

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from crawler.encoding import decode_html
-from crawler.extraction import extract_page
+from crawler.extract.encoding import decode_html
+from crawler.extract.extraction import extract_page
 from tests.conftest import FIXTURES, load_bench
 
 CORPUS = FIXTURES / "corpus"

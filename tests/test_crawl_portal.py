@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from crawler.encoding import decode_html
+from crawler.extract.encoding import decode_html
 from tests.conftest import PORTAL, PORTAL_TRUTH, CrawlResult, run_crawl, serve
 
 ARTICLES: dict = PORTAL_TRUTH["articles"]

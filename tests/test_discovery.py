@@ -2,16 +2,9 @@
 
 import pytest
 
-from crawler.discovery import (
-    PageSignals,
-    Sitemap,
-    absolute_http_url,
-    article_verdict,
-    parse_feed,
-    parse_sitemap,
-    robots_sitemaps,
-    url_kind,
-)
+from crawler.crawl.discovery import Sitemap, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.extract.urls import absolute_http_url
+from crawler.extract.verdict import PageSignals, article_verdict, url_kind
 from crawler.sites import site_for_urls
 
 BASE = "http://news.example.cn/"

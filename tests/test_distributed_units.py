@@ -11,11 +11,11 @@ import redis
 from scrapy import Request
 from scrapy.settings import Settings
 
-from crawler import faults
 from crawler import settings as project_settings
-from crawler.distributed import CRAWL_KEYS, SharedBudget, configure, join_crawl
-from crawler.manifest import HealthRules, SiteTally, merge_manifests
-from crawler.middlewares.budget import PageBudgetMiddleware
+from crawler.crawl import faults
+from crawler.crawl.distributed import CRAWL_KEYS, SharedBudget, configure, join_crawl
+from crawler.crawl.middlewares.budget import PageBudgetMiddleware
+from crawler.runfiles.manifest import HealthRules, SiteTally, merge_manifests
 from tests.conftest import RedisServer, needs_redis
 
 

@@ -3,7 +3,7 @@ declaration the bytes contradict is overruled with a warning."""
 
 import pytest
 
-from crawler.encoding import decode_html
+from crawler.extract.encoding import decode_html
 
 TEXT = "　　国务院总理朱镕基和王喆在会上讲话，讨论数字人民币试点工作的进展。" * 4
 

@@ -13,10 +13,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from crawler import stoplist
-from crawler.dates import FoundDate
-from crawler.encoding import decode_html
-from crawler.extraction import _parse, extract_page
+from crawler.extract import stoplist
+from crawler.extract.dates import FoundDate
+from crawler.extract.encoding import decode_html
+from crawler.extract.extraction import _parse, extract_page
 from crawler.sites import SiteConfig
 from tests.conftest import FIXTURES
 

@@ -20,11 +20,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.test import get_crawler
 
-from crawler import discovery, faults, structure
-from crawler.middlewares.budget import PageBudgetMiddleware
-from crawler.middlewares.metarefresh import LazyMetaRefreshMiddleware, may_refresh
-from crawler.middlewares.redirects import RedirectGuardMiddleware
-from crawler.runstats import StatsFile
+from crawler.crawl import discovery, faults
+from crawler.crawl.middlewares.budget import PageBudgetMiddleware
+from crawler.crawl.middlewares.metarefresh import LazyMetaRefreshMiddleware, may_refresh
+from crawler.crawl.middlewares.redirects import RedirectGuardMiddleware
+from crawler.extract import structure, urls
+from crawler.runfiles.runstats import StatsFile
 from crawler.sites import SitesFileError, load_sites, site_for_urls
 from tests.faultserver import CHALLENGE, SOFT_404, deeply_nested, good_article, zip_body
 
@@ -92,7 +93,7 @@ def test_nesting_beyond_the_parser_limit():
 
 
 def test_session_ids_are_removed_from_urls():
-    strip = discovery.strip_session_ids
+    strip = urls.strip_session_ids
     assert strip("http://x.cn/list/?sid=9f8e&page=2") == "http://x.cn/list/?page=2"
     assert strip("http://x.cn/list/;jsessionid=AB12?PHPSESSID=1") == "http://x.cn/list/"
     assert strip("http://x.cn/a.html?id=3") == "http://x.cn/a.html?id=3"
@@ -110,7 +111,7 @@ def test_links_with_other_schemes_are_counted_by_scheme():
         '<a href="javascript:void(0)">x</a> <a href=mailto:a@b.c>m</a> <a href="/p:q">r</a>'
         '<a href="https://x.cn/">h</a> <a href="chrome-extension://x">c</a>'
     )
-    assert discovery.refused_link_schemes(html) == ["javascript", "mailto", "other"]
+    assert urls.refused_link_schemes(html) == ["javascript", "mailto", "other"]
 
 
 def test_max_pages_in_the_sites_file(tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from crawler import language_model
+from crawler.extract import language_model
 
 TEXTS = [
     "Die Bundesregierung hat am Mittwoch neue Regeln beschlossen, die ab Januar gelten.",

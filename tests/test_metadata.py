@@ -8,9 +8,9 @@ from trafilatura.metadata import extract_author, extract_catstags
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
-from crawler.dates import parse_date
-from crawler.encoding import decode_html
-from crawler.metadata import (
+from crawler.extract.dates import parse_date
+from crawler.extract.encoding import decode_html
+from crawler.extract.metadata import (
     _catstags,
     _dom_author,
     byline_candidates,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.pool import PagePool, PoolError
+from crawler.crawl.pool import PagePool, PoolError
 from tests import pool_tasks
 from tests.conftest import PORTAL, PORTAL_TRUTH, run_crawl, run_python, serve
 
@@ -51,7 +51,7 @@ def test_workers_inherit_the_loaded_model_frozen_out_of_the_collector(pool):
 # takes the forkserver's imports and warm-up, half a second and more.
 FIRST_PAGE_WHILE_THE_WORKERS_START = """
 import asyncio
-from crawler.pool import PagePool
+from crawler.crawl.pool import PagePool
 from tests import pool_tasks
 
 async def first_page():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
-from crawler import second_opinion
+from crawler.extract import second_opinion
 
 ARTICLE = [
     "The regional council approved a plan on Tuesday to rebuild the old harbour bridge by 2026.",

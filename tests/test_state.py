@@ -14,20 +14,15 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from trafilatura.deduplication import Simhash
 
-from crawler.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
-from crawler.fingerprints import distance, fingerprint, simhash
+from crawler.extract.fingerprints import distance, fingerprint, simhash
+from crawler.extract.records import record_id
+from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
-from crawler.manifest import HealthRules, alerts, verdict
-from crawler.records import record_id
-from crawler.state import (
-    Batch,
-    CrawlState,
-    PageState,
-    RecordState,
-    SqliteState,
-    StateTracker,
-)
-from crawler.urls import normalize_url
+from crawler.runfiles.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
+from crawler.runfiles.manifest import HealthRules, alerts, verdict
+from crawler.state.sqlite_store import SqliteState
+from crawler.state.store import Batch, CrawlState, PageState, RecordState
+from crawler.state.tracker import StateTracker
 from tests.conftest import needs_redis
 from tests.faultserver import _prose
 
@@ -112,7 +107,7 @@ def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CrawlState
     if request.param == "sqlite":
         store: CrawlState = SqliteState(tmp_path / "state.sqlite")
     else:
-        from crawler.state_redis import RedisState
+        from crawler.state.redis_store import RedisState
 
         store = RedisState(request.getfixturevalue("redis_server").url)
     yield store

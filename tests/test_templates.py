@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extraction import extract_page
-from crawler.state import SqliteState
-from crawler.templates import MemoryTemplates, SiteKnowledge, TemplateLearner, TemplateStore
+from crawler.extract.extraction import extract_page
+from crawler.extract.templates import MemoryTemplates, SiteKnowledge, TemplateLearner, TemplateStore
+from crawler.state.sqlite_store import SqliteState
 from tests.conftest import RedisServer, needs_redis
 
 FOOTER = "The Daily Example is an independent newspaper, founded in 1901 in the harbour city."
@@ -58,7 +58,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TemplateSt
     if request.param == "sqlite":
         state = SqliteState(tmp_path / "state.sqlite")
     else:
-        from crawler.state_redis import RedisState
+        from crawler.state.redis_store import RedisState
 
         server: RedisServer = request.getfixturevalue("redis_server")
         state = RedisState(server.url)

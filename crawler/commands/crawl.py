@@ -1,5 +1,5 @@
 """``scrapy crawl``, with an exit status a scheduler can act on: non-zero when the run manifest
-finds the run unhealthy (``NEWS_UNHEALTHY_EXIT_CODE``, see ``crawler.manifest``)."""
+finds the run unhealthy (``NEWS_UNHEALTHY_EXIT_CODE``, see ``crawler.runfiles.manifest``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from scrapy.commands import crawl
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
-from crawler import pool
-from crawler.manifest import RunManifest
+from crawler.crawl import pool
+from crawler.runfiles.manifest import RunManifest
 
 
 class Command(crawl.Command):

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.encoding import decode_html
+from crawler.extract.encoding import decode_html
+from crawler.extract.records import build_item, clean_item, rejection
 from crawler.items import record_dict
-from crawler.records import build_item, clean_item, rejection
 from crawler.sites import SiteConfig, SitesFileError, select_sites
 
 _SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
@@ -88,7 +88,7 @@ def extract_file(
     """(JSON line, "") for an article, (None, why not) otherwise. Never raises for bad input."""
     # Here, not at the top: Scrapy imports every command to list them, also for ``crawl``,
     # whose process never extracts.
-    from crawler.extraction import extract_page
+    from crawler.extract.extraction import extract_page
 
     try:
         body = path.read_bytes()

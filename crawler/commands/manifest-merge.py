@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.manifest import HealthRules, merge_manifests
+from crawler.runfiles.manifest import HealthRules, merge_manifests
 
 
 class Command(ScrapyCommand):

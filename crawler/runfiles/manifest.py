@@ -33,9 +33,10 @@ from scrapy.extensions.feedexport import FeedSlot
 from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 
-from crawler import feedstorage, state
 from crawler import signals as news_signals
-from crawler.rejects import RejectItem
+from crawler.runfiles import feedstorage
+from crawler.runfiles.rejects import RejectItem
+from crawler.state import tracker as state
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ _REFUSALS = frozenset(
     {"failed/robots_txt", "failed/site_budget", "failed/offsite_redirect", "failed/redirect_scheme"}
 )
 # Finish reasons of a crawl that did not get to its end.
-# (redis_unavailable: a distributed worker that lost Redis, crawler.distributed.)
+# (redis_unavailable: a distributed worker that lost Redis, crawler.crawl.distributed.)
 _CUT_SHORT = frozenset({"shutdown", "memusage_exceeded", "cancelled", "redis_unavailable"})
 
 

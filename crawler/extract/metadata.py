@@ -1,5 +1,5 @@
 """Page metadata beyond trafilatura's: the publication date where the page states it (parsed,
-with time, offset and source, by ``crawler.dates``), titles without the site suffix, clean
+with time, offset and source, by ``crawler.extract.dates``), titles without the site suffix, clean
 author lists, language checked against the text.
 
 Pure functions over an lxml tree and strings; nothing here imports Scrapy.
@@ -29,7 +29,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document, set_date_params
 
-from crawler.dates import FoundDate, date_in_text, date_in_url, parse_date
+from crawler.extract.dates import FoundDate, date_in_text, date_in_url, parse_date
 
 ARTICLE_TYPES = frozenset(
     {
@@ -472,7 +472,7 @@ def _iso639_1(raw: str | None) -> str | None:
 @cache
 def _identifier() -> Any:
     # Loaded once per process on first use; read-only afterwards.
-    from crawler import language_model
+    from crawler.extract import language_model
 
     return language_model.load()
 

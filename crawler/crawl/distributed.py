@@ -53,13 +53,13 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.manifest import new_crawl_id
+from crawler.runfiles.manifest import new_crawl_id
 
 logger = logging.getLogger(__name__)
 
 # Redis is gone (refused, reset, timed out): what a worker retries on.
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
-# The finish reason of a worker that gave up on Redis (crawler.manifest: cut short).
+# The finish reason of a worker that gave up on Redis (crawler.runfiles.manifest: cut short).
 REDIS_UNAVAILABLE = "redis_unavailable"
 # Keys of a finished crawl (its queue and dupefilter) are kept this long, then Redis drops them.
 FINISHED_KEYS_TTL = 24 * 3600
@@ -94,7 +94,7 @@ def configure(settings: BaseSettings, url: str) -> None:
     """Distributed mode: the Scrapy settings scrapy-redis needs, from ``NEWS_*`` settings."""
     prio = "spider"
     settings.set("NEWS_REDIS_URL", url, prio)
-    settings.set("SCHEDULER", "crawler.distributed.RedisScheduler", prio)
+    settings.set("SCHEDULER", "crawler.crawl.distributed.RedisScheduler", prio)
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", prio)
     # The queue and the dupefilter outlive a worker: the others still use them.
     settings.set("SCHEDULER_PERSIST", True, prio)
@@ -115,8 +115,8 @@ def configure(settings: BaseSettings, url: str) -> None:
     if (settings.getpriority("NEWS_STATE") or 0) <= SETTINGS_PRIORITIES["project"]:
         settings.set("NEWS_STATE", url, prio)
     extensions = dict(settings.getdict("EXTENSIONS"))
-    extensions["crawler.distributed.IdleClose"] = 50
-    extensions["crawler.distributed.CrawlLease"] = 50
+    extensions["crawler.crawl.distributed.IdleClose"] = 50
+    extensions["crawler.crawl.distributed.CrawlLease"] = 50
     settings.set("EXTENSIONS", extensions, prio)
 
 
@@ -368,7 +368,7 @@ class CrawlLease:
 
 class SharedBudget:
     """Pages fetched per site, counted in Redis across the workers of one crawl
-    (``crawler.middlewares.budget``)."""
+    (``crawler.crawl.middlewares.budget``)."""
 
     def __init__(self, settings: BaseSettings, spider_name: str, crawl_id: str) -> None:
         self.server: redis.Redis = connection.from_settings(settings)

@@ -7,16 +7,17 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from crawler import __version__, cleaning
-from crawler.extracted import EXTRACTOR, Extraction
+from crawler import __version__
+from crawler.extract import cleaning
+from crawler.extract.extracted import EXTRACTOR, Extraction
+from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
-from crawler.urls import normalize_url
 
 EXTRACTOR_NAME = f"newscrawl/{__version__} {EXTRACTOR}"
 
 
 def record_id(url: str) -> str:
-    """Stable id of an article: its canonical URL, normalised (``crawler.urls``: host case,
+    """Stable id of an article: its canonical URL, normalised (``crawler.extract.urls``: host case,
     default port, query order, fragment, tracking parameters, AMP/print variants), hashed."""
     return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:32]
 

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crawler.discovery import Entry
+from crawler.crawl.discovery import Entry
 from crawler.sites import SiteConfig
 
 

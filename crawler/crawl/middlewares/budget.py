@@ -2,7 +2,7 @@
 that link depth and URL patterns did not catch.
 
 Settings: ``NEWS_MAX_PAGES_PER_SITE`` (0: no budget); a site's ``max_pages`` overrides it. In a
-distributed crawl the workers share the budget (``crawler.distributed.SharedBudget``).
+distributed crawl the workers share the budget (``crawler.crawl.distributed.SharedBudget``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Protocol
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from crawler.faults import PageFailed
+from crawler.crawl.faults import PageFailed
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class PageBudgetMiddleware:
         budgets = {name: site.max_pages for name, site in sites.items() if site.max_pages}
         counter = None
         if crawler.settings.get("NEWS_REDIS_URL"):
-            from crawler.distributed import SharedBudget
+            from crawler.crawl.distributed import SharedBudget
 
             counter = SharedBudget(crawler.settings, spider.name, getattr(spider, "crawl_id", ""))
         return cls(crawler.settings.getint("NEWS_MAX_PAGES_PER_SITE"), budgets, counter)

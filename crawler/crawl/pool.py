@@ -27,14 +27,14 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from crawler import discovery, structure
-from crawler.cleaning import clean_text, text_hash
-from crawler.dates import FoundDate
-from crawler.encoding import decode_html
-from crawler.extracted import Extraction
-from crawler.fingerprints import fingerprint
+from crawler.extract import structure, urls
+from crawler.extract.cleaning import clean_text, text_hash
+from crawler.extract.dates import FoundDate
+from crawler.extract.encoding import decode_html
+from crawler.extract.extracted import Extraction
+from crawler.extract.fingerprints import fingerprint
+from crawler.extract.templates import SiteKnowledge
 from crawler.sites import SiteConfig
-from crawler.templates import SiteKnowledge
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class PageOutcome:
 def process_page(task: PageTask) -> PageOutcome:
     # Imported where pages are processed: the workers (preloaded by their forkserver), or the
     # crawl's process itself only when it extracts inline.
-    from crawler.extraction import extract_page
+    from crawler.extract.extraction import extract_page
 
     decoded = decode_html(task.body, task.content_type)
     ext = extract_page(decoded.text, task.url, task.site, task.date_hint, task.knowledge)
@@ -77,7 +77,7 @@ def process_page(task: PageTask) -> PageOutcome:
         decode_warnings=decoded.warnings,
         extraction=ext,
         too_deep=listing and ext.verdict == "too_little_text" and structure.too_deep(decoded.text),
-        refused_schemes=tuple(discovery.refused_link_schemes(decoded.text)) if listing else (),
+        refused_schemes=tuple(urls.refused_link_schemes(decoded.text)) if listing else (),
         fingerprint=fingerprint(text) if text else None,
         content_hash=text_hash(content) if content else None,
     )
@@ -99,8 +99,8 @@ _WARM_UP = "<html><body><article>" + "<p>A paragraph to load the extractor's mod
 def warm_up() -> None:
     """Load what extraction loads on first use (the language model, lazy imports, jusText's
     stopwords)."""
-    from crawler import stoplist
-    from crawler.extraction import extract_page
+    from crawler.extract import stoplist
+    from crawler.extract.extraction import extract_page
 
     stoplist.share()
     extract_page(_WARM_UP, "http://localhost/warm-up")
@@ -129,13 +129,13 @@ def _in_worker(function: Callable[[Any], Any], task: Any) -> Any:
 
 def _context() -> multiprocessing.context.BaseContext:
     """Workers forked from a forkserver that has imported the extraction stack and loaded its
-    models (``crawler.warmup``): they share those pages, and start at once, also when one
+    models (``crawler.crawl.warmup``): they share those pages, and start at once, also when one
     replaces a dead or hung worker. Spawned where there is no forkserver. Never forked from the
     crawl process itself: it runs threads (reactor, DNS) a fork would copy mid-flight."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.warmup"])
+    context.set_forkserver_preload(["crawler.crawl.warmup"])
     return context
 
 

@@ -7,7 +7,7 @@ fsyncs the folder. A crawl killed before that leaves only the ``.part`` file, wh
 crawl writing the same target removes. ``-o`` (append) copies the existing file first, so the
 appended file appears at once too.
 
-A distributed crawl (crawler.distributed) puts ``%(worker_id)s`` in the file names, so that each
+A distributed crawl (``crawl.distributed``) puts ``%(worker_id)s`` in the file names, so that each
 worker writes its own files.
 
 ``partitioned_feeds`` is the output of a crawl given no ``-o``/``-O``: one file per site,

@@ -1,4 +1,4 @@
-"""The crawl state (``crawler.state.CrawlState``) in Redis, shared by the workers of a
+"""The crawl state (``crawler.state.store.CrawlState``) in Redis, shared by the workers of a
 distributed crawl (``NEWS_STATE=redis://host:port/db``).
 
 Keys under ``newscrawl:state:``: ``page:<url>`` and ``record:<id>`` (JSON), the indexes a
@@ -23,9 +23,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from crawler.fingerprints import bands, distance
-from crawler.state import Batch, PageState, RecordState, StateUnavailable, _batch
-from crawler.templates import MAX_LINES
+from crawler.extract.fingerprints import bands, distance
+from crawler.extract.templates import MAX_LINES
+from crawler.state.store import Batch, PageState, RecordState, StateUnavailable, _batch
 
 _P = "newscrawl:state:"
 # KEYS: documents, counts, lines; ARGV: document, min_pages, max_lines, line keys...

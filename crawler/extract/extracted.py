@@ -1,5 +1,5 @@
 """What extraction yields for one page, as the crawl's own process receives it from the
-workers. Apart from ``crawler.extraction`` so that the crawl's process, which only builds records
+workers. Apart from ``extraction`` so that the crawl's process, which only builds records
 from it, never imports trafilatura and its dependencies (a third of a second of every start-up)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
-from crawler.dates import FoundDate
+from crawler.extract.dates import FoundDate
 
 EXTRACTOR = f"trafilatura/{version('trafilatura')}"
 

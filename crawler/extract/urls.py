@@ -9,11 +9,9 @@ requests themselves go to the URLs as found; this is for identity, not for fetch
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url
-
-from crawler.discovery import strip_session_ids
 
 # Query parameters that say who sent the reader, never which page: ad and newsletter click IDs.
 _TRACKING_PARAMS = frozenset(
@@ -69,3 +67,62 @@ def _drop_param(pair: str) -> bool:
         or (name, value) in _VARIANT_PAIRS
         or (name in _VARIANT_FLAGS and value in _FLAG_VALUES)
     )
+
+
+def join_url(base_url: str, href: str | None) -> str | None:
+    """``href`` made absolute; None for one urllib refuses ("http://[bad"), so that one broken
+    entry or link costs only itself, not the sitemap, feed or page it is on."""
+    if not href:
+        return None
+    try:
+        url = urljoin(base_url, href)
+        _ = urlsplit(url).port  # raises for a port that is not a number
+    except ValueError:
+        return None
+    return url
+
+
+def absolute_http_url(href: str, base_url: str) -> str | None:
+    """Resolve a link; only http(s) URLs survive (no javascript:, mailto:, data:, file:)."""
+    href = href.strip()
+    if href.startswith("#") or not (joined := join_url(base_url, href)):
+        return None
+    url = urldefrag(joined)[0]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+# Query parameters that carry a session, not a page: each visit mints a new one, so a site that
+# puts them in links is an endless supply of "new" URLs for the same pages.
+_SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid",
+     "cftoken", "zenid", "oscsid"}
+)  # fmt: skip
+_PATH_SESSION = re.compile(r"(?i);(jsessionid|phpsessid|sid|sessionid)=[^/?#]*")
+
+
+def strip_session_ids(url: str) -> str:
+    """``url`` without session IDs (``?sid=…``, ``;jsessionid=…``), so the duplicate filter sees
+    the same page as the same URL."""
+    parts = urlsplit(url)
+    path = _PATH_SESSION.sub("", parts.path)
+    query = parts.query
+    if query:
+        pairs = [p for p in query.split("&") if p.split("=", 1)[0].lower() not in _SESSION_PARAMS]
+        query = "&".join(pairs)
+    if (path, query) == (parts.path, parts.query):
+        return url
+    return parts._replace(path=path, query=query).geturl()
+
+
+_HREF_SCHEME = re.compile(r"""(?i)<a\b[^>]*?\bhref\s*=\s*["']?\s*([a-z][a-z0-9+.-]*):""")
+_NAMED_SCHEMES = frozenset({"javascript", "mailto", "data", "file", "tel", "ftp", "sms"})
+
+
+def refused_link_schemes(html: str) -> list[str]:
+    """The schemes of a page's links that are never fetched (anything but http and https);
+    unusual ones as "other", so a hostile page cannot invent stats keys."""
+    schemes = (m.group(1).lower() for m in _HREF_SCHEME.finditer(html))
+    return [s if s in _NAMED_SCHEMES else "other" for s in schemes if s not in ("http", "https")]

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 import trafilatura.external
 from lxml.html import HtmlElement
 
-from crawler import cleaning
+from crawler.extract import cleaning
 
 # readability's text must weigh this much (CJK characters count twice: a Chinese paragraph of
 # 100 characters says as much as an English one of 200) to be an opinion on an article.

@@ -43,7 +43,7 @@ class SiteKnowledge:
 
 
 class TemplateStore(Protocol):
-    """Where line counts are kept (also part of ``crawler.state.CrawlState``)."""
+    """Where line counts are kept (also part of ``crawler.state.store.CrawlState``)."""
 
     def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
         """Count ``keys`` once for ``document`` (nothing when it was counted before); the

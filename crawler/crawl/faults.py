@@ -1,6 +1,6 @@
 """What went wrong with a page, named: why a request ended without a usable response, and what
 a response is when it only looks like a page (a binary file served as HTML, a bot challenge;
-markup nested deeper than the parser reads is ``crawler.structure.too_deep``). Pure helpers, no
+markup nested deeper than the parser reads is ``structure.too_deep``). Pure helpers, no
 state; the spider counts the reasons they return.
 """
 

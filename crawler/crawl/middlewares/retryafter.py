@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
-from crawler.faults import retry_after_seconds
+from crawler.crawl.faults import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -25,10 +25,19 @@ from lxml.html import (
 from trafilatura import bare_extraction
 from trafilatura.utils import repair_faulty_html
 
-from crawler import cleaning, dates, discovery, furniture, metadata, second_opinion, structure
-from crawler.extracted import Extraction
+from crawler.extract import (
+    cleaning,
+    dates,
+    furniture,
+    metadata,
+    second_opinion,
+    structure,
+    urls,
+)
+from crawler.extract.extracted import Extraction
+from crawler.extract.templates import SiteKnowledge
+from crawler.extract.verdict import PageSignals, article_verdict
 from crawler.sites import SiteConfig
-from crawler.templates import SiteKnowledge
 
 # Inline elements of trafilatura's output format; every other element is a block.
 _INLINE = frozenset({"hi", "del", "span", "sub", "sup"})
@@ -109,7 +118,7 @@ def extract_page(
         warnings.append("no_date")
     elif date_hint and date is not date_hint and dates.days_apart(date, date_hint) > 2:
         warnings.append(f"date_disagrees_with_{date_hint.source}")
-    signals = discovery.PageSignals(
+    signals = PageSignals(
         og_type=og_type,
         jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),
         title=title,
@@ -117,7 +126,7 @@ def extract_page(
         long_paragraphs=sum(1 for line in (text or "").splitlines() if cleaning.is_prose(line)),
         link_density=page_link_density,
     )
-    is_article, verdict = discovery.article_verdict(url, signals, site)
+    is_article, verdict = article_verdict(url, signals, site)
     canonical = _canonical(tree, metas, base, url, site, warnings)
     result = Extraction(
         is_article=is_article,
@@ -371,7 +380,7 @@ def _link_density(body_text: str, link_texts: list[str]) -> float:
 def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     href = tree.xpath("string(//base/@href)")
     if href and url:
-        return discovery.join_url(url, href) or url
+        return urls.join_url(url, href) or url
     return url or (href or None)
 
 
@@ -388,7 +397,7 @@ def _canonical(
     )
     if not href or not base:
         return None
-    canonical = discovery.absolute_http_url(href, base)
+    canonical = urls.absolute_http_url(href, base)
     if canonical is None:
         return None
     if site is not None:
@@ -416,9 +425,9 @@ def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
     links: dict[str, None] = {}
     unparsable = 0
     for href in (h.strip() for h in tree.xpath("//a/@href")):
-        if url := discovery.absolute_http_url(href, base):
+        if url := urls.absolute_http_url(href, base):
             links[url] = None
-        elif href and discovery.join_url(base, href) is None:
+        elif href and urls.join_url(base, href) is None:
             unparsable += 1
     return list(links), unparsable
 
@@ -427,7 +436,7 @@ def _feeds(tree: HtmlElement, base: str) -> list[str]:
     hrefs = tree.xpath(
         "//link[contains(@rel,'alternate')][contains(@type,'rss') or contains(@type,'atom')]/@href"
     )
-    feeds = (discovery.absolute_http_url(h, base) for h in hrefs)
+    feeds = (urls.absolute_http_url(h, base) for h in hrefs)
     return list(dict.fromkeys(u for u in feeds if u))
 
 

@@ -1,13 +1,12 @@
 """The crawl state between scheduled runs: which article pages were fetched, what their sitemap
 or feed said, their HTTP validators, and which record each delivered in which version, so that
 a run fetches and emits only what is new or changed, and delivers nothing twice; and the counts
-of template learning (``crawler.templates``), so that later runs start out knowing a site.
+of template learning (``crawler.extract.templates``), so that later runs start out knowing a site.
 
-``CrawlState`` is the whole interface a store implements (SQLite here; ``crawler.state_redis``
-for ``NEWS_STATE=redis://…``); ``StateTracker`` is the Scrapy extension that owns the
-store for a crawl. A record counts as delivered only once the output file holding it has its
+``StateTracker`` is the Scrapy extension that owns the store (``crawler.state.store``) for a
+crawl. A record counts as delivered only once the output file holding it has its
 final name: the tracker stages the file's records in the store before the feed storage renames
-it (``crawler.feedstorage``), and settles them after, so a crawl killed at any point either
+it (``crawler.runfiles.feedstorage``), and settles them after, so a crawl killed at any point either
 delivered a file, with its records, or neither; the next crawl finds out which from the file.
 
 Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty: no state),
@@ -17,17 +16,14 @@ Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sqlite3
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import asdict, astuple, dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -36,11 +32,19 @@ from scrapy.extensions.feedexport import FeedExporter, FeedSlot
 from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 
-from crawler import feedstorage
-from crawler.fingerprints import BANDS, bands, distance
+from crawler.extract.fingerprints import BANDS, bands, distance
+from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
-from crawler.templates import MAX_LINES
-from crawler.urls import normalize_url
+from crawler.runfiles import feedstorage
+from crawler.state import open_state
+from crawler.state.store import (
+    Batch,
+    CrawlState,
+    PageState,
+    RecordState,
+    StateUnavailable,
+    utc_now,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,305 +52,6 @@ T = TypeVar("T")
 # Sent with site, url and how (skipped, not_modified, same_text) for an article page known and
 # unchanged: the run manifest counts them per site.
 article_unchanged = object()
-
-
-class StateUnavailable(Exception):
-    """The store cannot be reached for now (Redis went away). Never means "not known": the
-    caller waits (``StateTracker.patiently``) or goes on without what it wanted to look up."""
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class PageState:
-    """What the crawl knows about one article page (``url`` normalised, ``crawler.urls``)."""
-
-    url: str
-    site: str
-    record_id: str | None
-    first_seen: str
-    last_fetched: str | None = None
-    # The sitemap lastmod or feed date the page was last listed with, as written there.
-    source_date: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class RecordState:
-    """The last delivered version of one record."""
-
-    id: str
-    site: str
-    canonical_url: str | None
-    # ArticleItem.change_hash: of the text before the site's template lines went.
-    text_hash: str
-    fingerprint: int
-    version: int
-    times_changed: int
-    first_seen: str
-    delivered_at: str
-    delivered_file: str | None = None
-
-
-@dataclass(frozen=True)
-class Batch:
-    """The records (and their pages) written to one output file, staged before the file gets
-    its final name; ``sha256`` tells afterwards whether it did."""
-
-    id: str
-    file: str
-    sha256: str | None
-    records: tuple[RecordState, ...]
-    pages: tuple[PageState, ...]
-
-
-class CrawlState(Protocol):
-    """The store of the crawl state; ``open_state`` picks the implementation from the URI."""
-
-    def page(self, url: str) -> PageState | None: ...
-
-    def record(self, record_id: str) -> RecordState | None: ...
-
-    def similar(self, site: str, text_hash: str, fp: int, max_bits: int) -> list[RecordState]:
-        """Delivered records of ``site`` with this text hash or a fingerprint at most
-        ``max_bits`` (below ``BANDS``) bits away."""
-        ...
-
-    def save_pages(self, pages: Iterable[PageState]) -> None: ...
-
-    def stage(self, batch: Batch) -> None: ...
-
-    def settle(self, batch_id: str, delivered: bool) -> None:
-        """Apply a staged batch (its file was committed) or forget it (it was not)."""
-        ...
-
-    def staged(self) -> list[Batch]: ...
-
-    def reset_site(self, site: str) -> int:
-        """Forget everything about one site; the number of pages and records forgotten."""
-        ...
-
-    def sites(self) -> dict[str, dict[str, int]]: ...
-
-    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
-        """Template learning (``crawler.templates.TemplateStore``), kept with the crawl."""
-        ...
-
-    def template_lines(self, site: str) -> frozenset[str]: ...
-
-    def close(self) -> None: ...
-
-
-def open_state(uri: str) -> CrawlState:
-    """The store ``NEWS_STATE`` names: a file path (or ``sqlite:///path``), or a Redis URL
-    (``redis://host:port/db``: shared by the workers of a distributed crawl)."""
-    if uri.startswith(("redis://", "rediss://", "unix://")):
-        # Imported only here: a crawl without Redis does not need the redis package.
-        from crawler.state_redis import RedisState
-
-        return RedisState(uri)
-    return SqliteState(uri.removeprefix("sqlite://"))
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pages (
-    url TEXT PRIMARY KEY, site TEXT NOT NULL, record_id TEXT, first_seen TEXT NOT NULL,
-    last_fetched TEXT, source_date TEXT, etag TEXT, last_modified TEXT);
-CREATE INDEX IF NOT EXISTS pages_site ON pages (site);
-CREATE TABLE IF NOT EXISTS records (
-    id TEXT PRIMARY KEY, site TEXT NOT NULL, canonical_url TEXT, text_hash TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, band0 INTEGER, band1 INTEGER, band2 INTEGER, band3 INTEGER,
-    version INTEGER NOT NULL, times_changed INTEGER NOT NULL, first_seen TEXT NOT NULL,
-    delivered_at TEXT NOT NULL, delivered_file TEXT);
-CREATE INDEX IF NOT EXISTS records_text ON records (site, text_hash);
-CREATE INDEX IF NOT EXISTS records_band0 ON records (site, band0);
-CREATE INDEX IF NOT EXISTS records_band1 ON records (site, band1);
-CREATE INDEX IF NOT EXISTS records_band2 ON records (site, band2);
-CREATE INDEX IF NOT EXISTS records_band3 ON records (site, band3);
-CREATE TABLE IF NOT EXISTS staged (id TEXT PRIMARY KEY, batch TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS template_documents (
-    site TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (site, document)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS template_counts (
-    site TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (site, key))
-    WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS template_lines (
-    site TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (site, key)) WITHOUT ROWID;
-"""
-_TEMPLATE_TABLES = ("template_documents", "template_counts", "template_lines")
-# How often (documents counted) a site's template counts are checked against MAX_LINES.
-_PRUNE_EVERY = 1000
-_PAGE_COLUMNS = "url, site, record_id, first_seen, last_fetched, source_date, etag, last_modified"
-_RECORD_COLUMNS = (
-    "id, site, canonical_url, text_hash, fingerprint, version, times_changed, first_seen, "
-    "delivered_at, delivered_file"
-)
-
-
-class SqliteState:
-    """The crawl state in one SQLite file (WAL: readers never wait for the writer; synchronous
-    FULL: a settled delivery survives a power cut as the renamed file does)."""
-
-    def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        # A second crawl on the same state (or `scrapy state reset`) waits rather than fails.
-        self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.executescript(_SCHEMA)
-        self._documents = 0
-
-    def page(self, url: str) -> PageState | None:
-        row = self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE url = ?", (url,))
-        found = row.fetchone()
-        return PageState(*found) if found else None
-
-    def record(self, record_id: str) -> RecordState | None:
-        query = f"SELECT {_RECORD_COLUMNS} FROM records WHERE id = ?"
-        found = self.db.execute(query, (record_id,)).fetchone()
-        return _record(found) if found else None
-
-    def similar(self, site: str, text_hash: str, fp: int, max_bits: int) -> list[RecordState]:
-        select = f"SELECT {_RECORD_COLUMNS} FROM records WHERE site = ? AND "
-        parts = [select + "text_hash = ?"]
-        params: list[Any] = [site, text_hash]
-        if max_bits > 0:
-            for i, band in enumerate(bands(fp)):
-                parts.append(select + f"band{i} = ?")
-                params += [site, band]
-        rows = self.db.execute(" UNION ".join(parts), params).fetchall()
-        found = [_record(row) for row in rows]
-        return [
-            r for r in found if r.text_hash == text_hash or distance(r.fingerprint, fp) <= max_bits
-        ]
-
-    def save_pages(self, pages: Iterable[PageState]) -> None:
-        with self._transaction():
-            self._save_pages(pages)
-
-    def stage(self, batch: Batch) -> None:
-        with self._transaction():
-            self.db.execute(
-                "INSERT OR REPLACE INTO staged (id, batch) VALUES (?, ?)",
-                (batch.id, json.dumps(asdict(batch))),
-            )
-
-    def settle(self, batch_id: str, delivered: bool) -> None:
-        with self._transaction():
-            row = self.db.execute("SELECT batch FROM staged WHERE id = ?", (batch_id,)).fetchone()
-            if row is None:
-                return
-            if delivered:
-                batch = _batch(json.loads(row[0]))
-                self._save_records(batch.records)
-                self._save_pages(batch.pages)
-            self.db.execute("DELETE FROM staged WHERE id = ?", (batch_id,))
-
-    def staged(self) -> list[Batch]:
-        rows = self.db.execute("SELECT batch FROM staged ORDER BY id").fetchall()
-        return [_batch(json.loads(row[0])) for row in rows]
-
-    def reset_site(self, site: str) -> int:
-        with self._transaction():
-            pages = self.db.execute("DELETE FROM pages WHERE site = ?", (site,)).rowcount
-            records = self.db.execute("DELETE FROM records WHERE site = ?", (site,)).rowcount
-            for table in _TEMPLATE_TABLES:
-                self.db.execute(f"DELETE FROM {table} WHERE site = ?", (site,))
-        return pages + records
-
-    def learn_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> int:
-        # Counts are not worth a disk sync per page: a lost one is learned again.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with self._transaction():
-                self._count_lines(site, document, keys, min_pages)
-        finally:
-            self.db.execute("PRAGMA synchronous=FULL")
-        query = "SELECT count(*) FROM template_lines WHERE site = ?"
-        return int(self.db.execute(query, (site,)).fetchone()[0])
-
-    def template_lines(self, site: str) -> frozenset[str]:
-        rows = self.db.execute("SELECT key FROM template_lines WHERE site = ?", (site,))
-        return frozenset(key for (key,) in rows)
-
-    def sites(self) -> dict[str, dict[str, int]]:
-        summary: dict[str, dict[str, int]] = defaultdict(lambda: {"pages": 0, "records": 0})
-        for table, key in (("pages", "pages"), ("records", "records")):
-            query = f"SELECT site, count(*) FROM {table} GROUP BY site"
-            for site, count in self.db.execute(query):
-                summary[site][key] = count
-        return dict(sorted(summary.items()))
-
-    def close(self) -> None:
-        self.db.close()
-
-    def _transaction(self) -> sqlite3.Connection:
-        # The connection is in autocommit mode (isolation_level=None); as a context manager it
-        # commits or rolls back the transaction this BEGIN opens.
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def _count_lines(self, site: str, document: str, keys: Collection[str], min_pages: int) -> None:
-        new = "INSERT OR IGNORE INTO template_documents (site, document) VALUES (?, ?)"
-        if not self.db.execute(new, (site, document)).rowcount:
-            return
-        rows = [(site, key) for key in keys]
-        self.db.executemany(
-            "INSERT INTO template_counts (site, key, n) VALUES (?, ?, 1) "
-            "ON CONFLICT (site, key) DO UPDATE SET n = n + 1",
-            rows,
-        )
-        self.db.executemany(
-            "INSERT OR IGNORE INTO template_lines (site, key) SELECT site, key "
-            f"FROM template_counts WHERE site = ? AND key = ? AND n >= {int(min_pages)}",
-            rows,
-        )
-        self._documents += 1
-        if self._documents % _PRUNE_EVERY == 0:
-            counted = "SELECT count(*) FROM template_counts WHERE site = ?"
-            if self.db.execute(counted, (site,)).fetchone()[0] > MAX_LINES:
-                self.db.execute("DELETE FROM template_counts WHERE site = ? AND n = 1", (site,))
-
-    def _save_pages(self, pages: Iterable[PageState]) -> None:
-        # A page keeps its first_seen, and the date it was listed with when not listed now.
-        self.db.executemany(
-            f"INSERT INTO pages ({_PAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (url) DO UPDATE SET site = excluded.site, "
-            "record_id = excluded.record_id, last_fetched = excluded.last_fetched, "
-            "source_date = coalesce(excluded.source_date, pages.source_date), "
-            "etag = excluded.etag, last_modified = excluded.last_modified",
-            [astuple(p) for p in pages],  # fields in the order of _PAGE_COLUMNS
-        )
-
-    def _save_records(self, records: Iterable[RecordState]) -> None:
-        self.db.executemany(
-            f"INSERT OR REPLACE INTO records ({_RECORD_COLUMNS}, band0, band1, band2, band3) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                # Fields in the order of _RECORD_COLUMNS; the unsigned 64-bit fingerprint as hex.
-                (*astuple(r)[:4], f"{r.fingerprint:016x}", *astuple(r)[5:], *bands(r.fingerprint))
-                for r in records
-            ],
-        )
-
-
-def _record(row: tuple[Any, ...]) -> RecordState:
-    values = list(row)
-    values[4] = int(values[4], 16)  # fingerprints are unsigned 64-bit: stored as hex text
-    return RecordState(*values)
-
-
-def _batch(data: dict[str, Any]) -> Batch:
-    return Batch(
-        id=data["id"],
-        file=data["file"],
-        sha256=data["sha256"],
-        records=tuple(RecordState(**r) for r in data["records"]),
-        pages=tuple(PageState(**p) for p in data["pages"]),
-    )
 
 
 @dataclass(frozen=True)

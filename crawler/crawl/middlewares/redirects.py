@@ -18,8 +18,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
-from crawler.discovery import join_url
-from crawler.faults import PageFailed
+from crawler.crawl.discovery import join_url
+from crawler.crawl.faults import PageFailed
 from crawler.sites import SiteConfig
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

@@ -1,4 +1,4 @@
-"""Imported by the extraction pool's forkserver (``crawler.pool``), never by the crawl itself:
+"""Imported by the extraction pool's forkserver (``crawler.crawl.pool``), never by the crawl itself:
 the extraction stack and its models load here once, and every worker forked after shares them.
 
 ``gc.freeze`` then moves everything loaded so far out of the garbage collector's reach: its
@@ -7,7 +7,7 @@ pages holding them into that worker."""
 
 import gc
 
-from crawler.pool import warm_up
+from crawler.crawl.pool import warm_up
 
 warm_up()
 gc.freeze()
