@@ -23,7 +23,7 @@ NEWS_REJECTS = "data/rejects/%(name)s-%(time)s.jsonl"
 # The crawl stats as JSON at the end of the crawl; empty: next to the first feed output
 # (<output>.stats.json), or data/stats/<spider>-<time>.json when there is no feed.
 NEWS_STATS_FILE = ""
-# A record's text must have at least this many non-space characters.
+# A record's text must have at least this many non-space characters (a CJK one counts 3).
 NEWS_MIN_TEXT_CHARS = 200
 # Probe these paths for feeds and sitemaps when robots.txt and the pages name none.
 NEWS_PROBE_COMMON_PATHS = True
@@ -166,7 +166,7 @@ _CONTROL_PORTS = (
 EXTENSIONS_BASE = {
     k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in _CONTROL_PORTS
 }
-# Local output files appear under their final name only when complete (crawler/runfiles/feedstorage.py).
+# Local output files appear under their final name only when complete (runfiles/feedstorage.py).
 FEED_STORAGES = {
     "": "crawler.runfiles.feedstorage.AtomicFileFeedStorage",
     "file": "crawler.runfiles.feedstorage.AtomicFileFeedStorage",

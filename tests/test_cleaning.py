@@ -33,3 +33,34 @@ def test_text_hash_is_stable_and_sensitive():
     assert text_hash("a\nb") == text_hash("a\nb")
     assert text_hash("a\nb") != text_hash("a\nc")
     assert len(text_hash("x")) == 32
+
+
+def test_minimum_text_counts_a_cjk_character_as_a_short_word():
+    from crawler.extract.records import rejection
+    from crawler.items import ArticleItem
+
+    brief = "国家统计局今日发布数据显示，十一月份全国居民消费价格同比上涨百分之零点二。" * 2
+    assert 60 < len(brief) < 100
+    line = "国家统计局今日发布数据显示，物价平稳运行。" + "！" * 10
+    assert 25 <= len(line) <= 35
+    item = ArticleItem(url="http://a.cn/1.html", title="t", text=brief)
+    assert rejection(item, 200) is None
+    assert rejection(ArticleItem(url="http://a.cn/2.html", title="t", text=line), 200) == (
+        "text_too_short"
+    )
+    # Latin text is counted as before: 100 letters are not 200.
+    assert rejection(ArticleItem(url="http://a.cn/3.html", title="t", text="a" * 100), 200) == (
+        "text_too_short"
+    )
+
+
+def test_a_record_without_a_title_is_kept_and_says_so():
+    from crawler.extract.records import clean_item, rejection
+    from crawler.items import ArticleItem
+
+    item = clean_item(ArticleItem(url="http://a.cn/1.html", title="  ", text="word " * 60))
+    assert item.title is None
+    assert "title_missing" in item.warnings
+    assert rejection(item, 200) is None
+    titled = clean_item(ArticleItem(url="http://a.cn/1.html", title="T", text="word " * 60))
+    assert "title_missing" not in titled.warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def extract(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_folder_of_stored_pages(tmp_path: Path, record_validator):
     out = tmp_path / "records.jsonl"
-    result = extract(str(PORTAL), "-o", str(out))
+    result = extract(str(PORTAL), "-o", str(out), "--articles-only")
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     by_name = {r["url"].rsplit("/", 1)[-1]: r for r in records}
@@ -76,3 +77,35 @@ def test_url_needs_one_file():
     result = extract(str(PORTAL), "--url", "http://example.org/")
     assert result.returncode == 2
     assert "--url needs exactly one input file" in result.stderr
+
+
+def test_it_extracts_what_it_is_given(tmp_path: Path):
+    """Without --articles-only a page the crawl would skip still yields its record, marked."""
+    out = tmp_path / "records.jsonl"
+    result = extract(str(PORTAL), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    marked = [r for r in records if any(w.startswith("not_article:") for w in r["warnings"])]
+    articles = {p.rsplit("/", 1)[-1] for p in ARTICLES}
+    assert marked, result.stderr
+    assert not {r["url"].rsplit("/", 1)[-1] for r in marked} & articles
+    assert {r["url"].rsplit("/", 1)[-1] for r in records} >= articles
+
+
+def test_files_that_cannot_be_read_cost_only_themselves(tmp_path: Path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    good = next(iter(ARTICLES))
+    shutil.copy(PORTAL / good.lstrip("/"), folder / "b-good.htm")
+    os.mkfifo(folder / "a-fifo.html")  # would block a plain read for ever
+    # 600 KB of gzip that inflates past the cap given below.
+    (folder / "c-bomb.html.gz").write_bytes(gzip.compress(b"<p>" + b"a" * 5_000_000))
+    (folder / "d-broken.html.gz").write_bytes(b"\x1f\x8b not really gzip")
+    out = tmp_path / "records.jsonl"
+    result = extract(str(folder), "-o", str(out), "-s", "DOWNLOAD_MAXSIZE=1000000")
+    assert result.returncode == 1
+    assert len(out.read_text("utf-8").splitlines()) == 1
+    assert "a-fifo.html: cannot read: not a regular file" in result.stderr
+    assert "c-bomb.html.gz: cannot read: larger than DOWNLOAD_MAXSIZE" in result.stderr
+    assert "d-broken.html.gz: cannot read" in result.stderr
+    assert "Traceback" not in result.stderr

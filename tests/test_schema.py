@@ -25,4 +25,4 @@ def test_an_empty_item_is_not_a_valid_record(record_validator):
         e.path[0] if e.path else e.validator
         for e in record_validator.iter_errors(asdict(ArticleItem()))
     }
-    assert {"id", "url", "title", "text", "site"} <= errors
+    assert {"id", "url", "text", "site"} <= errors

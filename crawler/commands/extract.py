@@ -1,8 +1,13 @@
-"""``scrapy extract PATH... [--url URL] [-o FILE]``: the crawl's extraction, on stored pages.
+"""``scrapy extract PATH... [--url URL] [-o FILE] [--articles-only]``: the crawl's extraction,
+on stored pages.
 
 Same decoding, extraction, cleaning and validation as ``scrapy crawl news``; one JSON line per
-article file, in input order. Files that cannot be read or hold no article get a line on
-stderr. Settings: ``NEWS_MIN_TEXT_CHARS``.
+file with main text, in input order. It extracts what it is given: a page the crawl's article
+verdict would skip still yields its record, with the warning ``not_article:<verdict>``, unless
+``--articles-only`` applies the crawl's gate. Files that cannot be read (not a regular file,
+larger than ``DOWNLOAD_MAXSIZE`` once decompressed, a broken gzip) or yield no valid record get a
+line on stderr with the reason; one bad file never ends the batch.
+Settings: ``NEWS_MIN_TEXT_CHARS``, ``DOWNLOAD_MAXSIZE``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import argparse
 import gzip
 import json
 import sys
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -46,6 +52,11 @@ class Command(ScrapyCommand):
         parser.add_argument("--sites", metavar="FILE", help="sites file with extraction hints")
         parser.add_argument("--site", metavar="NAME", help="apply this site's hints")
         parser.add_argument("--workers", type=int, default=1, help="extract in N processes")
+        parser.add_argument(
+            "--articles-only",
+            action="store_true",
+            help="no record for a page the crawl's article verdict would skip",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
@@ -59,6 +70,8 @@ class Command(ScrapyCommand):
             url=opts.url,
             site=site,
             min_chars=self.settings.getint("NEWS_MIN_TEXT_CHARS"),
+            max_bytes=self.settings.getint("DOWNLOAD_MAXSIZE"),
+            articles_only=opts.articles_only,
         )
         out = open(opts.output, "w", encoding="utf-8") if opts.output else sys.stdout  # noqa: SIM115
         written = failed = 0
@@ -83,24 +96,55 @@ class Command(ScrapyCommand):
 
 
 def extract_file(
-    path: Path, url: str | None, site: SiteConfig | None, min_chars: int
+    path: Path,
+    url: str | None,
+    site: SiteConfig | None,
+    min_chars: int,
+    max_bytes: int = 0,
+    articles_only: bool = False,
 ) -> tuple[str | None, str]:
-    """(JSON line, "") for an article, (None, why not) otherwise. Never raises for bad input."""
+    """(JSON line, "") for a page with main text, (None, why not) otherwise. Never raises."""
+    try:
+        body = read_page(path, max_bytes)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error, ValueError) as exc:
+        return None, f"cannot read: {exc}"
+    try:
+        return _record_line(body, url or path.resolve().as_uri(), site, min_chars, articles_only)
+    except Exception as exc:  # one page the extraction stack chokes on costs only itself
+        return None, f"extraction_error: {exc!r}"[:300]
+
+
+def read_page(path: Path, max_bytes: int) -> bytes:
+    """A stored page's bytes, gunzipped as a stream and refused past ``max_bytes`` (0: no cap),
+    so that a small gzip bomb cannot take the machine's memory. Only regular files are opened: a
+    FIFO or device named ``*.html`` would block the read for ever."""
+    if not path.is_file():
+        raise ValueError("not a regular file")
+    cap = max_bytes or -1
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+        body = stream.read(cap + 1 if max_bytes else -1)
+    if max_bytes and len(body) > max_bytes:
+        raise ValueError(f"larger than DOWNLOAD_MAXSIZE ({max_bytes} bytes)")
+    return body
+
+
+def _record_line(
+    body: bytes, page_url: str, site: SiteConfig | None, min_chars: int, articles_only: bool
+) -> tuple[str | None, str]:
     # Here, not at the top: Scrapy imports every command to list them, also for ``crawl``,
     # whose process never extracts.
     from crawler.extract.extraction import extract_page
 
-    try:
-        body = path.read_bytes()
-        if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        return None, f"cannot read: {exc}"
-    page_url = url or path.resolve().as_uri()
     decoded = decode_html(body)
     ext = extract_page(decoded.text, page_url, site)
+    warnings = decoded.warnings
     if not ext.is_article:
-        return None, f"not an article ({ext.verdict})"
+        if articles_only or not ext.text:
+            return None, f"not an article ({ext.verdict})"
+        warnings = (*warnings, f"not_article:{ext.verdict}")
     name = site.name if site else (urlsplit(page_url).hostname or "local")
     item = build_item(
         ext,
@@ -108,7 +152,7 @@ def extract_file(
         site=name,
         discovered_via="file",
         encoding=decoded.encoding,
-        warnings=decoded.warnings,
+        warnings=warnings,
     )
     item = clean_item(item, site.drop_phrases if site else ())
     reason = rejection(item, min_chars)

@@ -50,6 +50,18 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+# What one CJK character is worth against the minimum text length: about what a short English
+# word says, so a 100-character Chinese news brief passes a 200-character minimum and a
+# 30-character line does not.
+CJK_TEXT_WEIGHT = 3
+
+
+def text_chars(text: str) -> int:
+    """Non-space characters, each CJK character counted ``CJK_TEXT_WEIGHT`` times."""
+    flat = "".join(text.split())
+    return len(flat) + (CJK_TEXT_WEIGHT - 1) * len(_CJK_CHAR.findall(flat))
+
+
 def weight(text: str) -> int:
     """Length with CJK characters counted twice: 100 Chinese characters say about as much as
     200 Latin ones."""

@@ -84,6 +84,8 @@ def clean_item(item: ArticleItem, drop_phrases: tuple[str, ...] = ()) -> Article
         tags=[t for t in (cleaning.clean_line(t) for t in item.tags) if t],
         word_count=cleaning.word_count(text),
         text_hash=cleaning.text_hash(text),
+        # A headline that cannot be found costs the record its title, not the article.
+        warnings=item.warnings if title else list(dict.fromkeys([*item.warnings, "title_missing"])),
     )
 
 
@@ -91,10 +93,8 @@ def rejection(item: ArticleItem, min_text_chars: int) -> str | None:
     """Why a cleaned record may not be written, or None when it is valid."""
     if not item.url:
         return "missing_url"
-    if not item.title:
-        return "missing_title"
     if not item.text:
         return "missing_text"
-    if len("".join(item.text.split())) < min_text_chars:
+    if cleaning.text_chars(item.text) < min_text_chars:
         return "text_too_short"
     return None
