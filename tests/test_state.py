@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,23 @@ def test_state_stages_settles_and_resets(state):
     assert state.template_lines("ex") == frozenset()
     assert state.template_lines("other") == {"k1"}, "another site's template stays"
     assert state.sites() == {}
+
+
+def test_resetting_a_site_leaves_sites_whose_names_extend_or_pattern_it(state):
+    """``reset a`` must not reach site ``a:b``, nor ``a*`` every site starting with "a"."""
+    names = ("a", "a:b", "a*", "ab")
+    for n, site in enumerate(names):
+        text = "\n".join(_prose(random.Random(10 + n)))
+        record = replace(_record(f"r{n}", text), site=site)
+        state.stage(Batch(f"c/{n}", "out.jsonl", None, (record,), ()))
+        state.settle(f"c/{n}", delivered=True)
+    state.reset_site("a")
+    state.reset_site("a*")
+    assert set(state.sites()) == {"a:b", "ab"}
+    for n in (1, 3):
+        text = "\n".join(_prose(random.Random(10 + n)))
+        assert [r.id for r in state.similar(names[n], "hash-" + text, 0, 0)] == [f"r{n}"]
+        assert [r.id for r in state.similar(names[n], "x", fingerprint(text), 3)] == [f"r{n}"]
 
 
 def test_atomic_storage_shows_only_complete_files(tmp_path):

@@ -144,8 +144,13 @@ class RedisState:
         records = self.db.smembers(f"{_P}site:{site}:records")
         keys = [f"{_P}page:{u}" for u in pages] + [f"{_P}record:{i}" for i in records]
         keys += [f"{_P}template:{site}:{part}" for part in ("documents", "counts", "lines")]
-        for pattern in (f"{_P}hash:{site}:*", f"{_P}band:{site}:*"):
-            keys += list(self.db.scan_iter(match=pattern, count=1000))
+        # The site's name is matched literally, and a key counts only when what follows it has
+        # the shape of that index's key: "a" must not take site "a:b"'s "hash:a:b:<hash>".
+        for index, colons in (("hash", 0), ("band", 1)):
+            prefix = f"{_P}{index}:{site}:"
+            for key in self.db.scan_iter(match=_glob_escape(prefix) + "*", count=1000):
+                if key[len(prefix) :].count(":") == colons:
+                    keys.append(key)
         keys += [f"{_P}site:{site}:pages", f"{_P}site:{site}:records"]
         pipe = self.db.pipeline(transaction=True)
         for start in range(0, len(keys), 1000):
@@ -192,3 +197,8 @@ class RedisState:
             pipe.set(f"{_P}page:{page.url}", json.dumps(asdict(page)))
             pipe.sadd(f"{_P}site:{page.site}:pages", page.url)
             pipe.sadd(f"{_P}sites", page.site)
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a literal in a Redis MATCH pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
