@@ -18,7 +18,7 @@ from crawler.extract.dates import FoundDate
 from crawler.extract.encoding import decode_html
 from crawler.extract.extraction import _parse, extract_page
 from crawler.sites import SiteConfig
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, PORTAL, PORTAL_TRUTH
 
 PROSE = [
     "The regional council approved a plan on Tuesday to rebuild the old harbour bridge by 2026.",
@@ -85,6 +85,62 @@ def test_site_body_xpath_prune_xpath_and_timezone():
     assert ext.text is not None and ext.text.split("\n")[-3:] == PROSE
     assert "Share on Twitter" not in ext.text
     assert ext.date is not None and ext.date.iso == "2022-05-03T10:15:00+08:00"
+
+
+OLDER_EVENT = {"zh": "2020年12月11日20时00分02秒，", "en": "On 2020-12-11 20:00:02, "}
+
+
+@pytest.mark.parametrize("path", sorted(PORTAL_TRUTH["articles"]))
+def test_the_datelines_date_when_the_first_sentence_names_an_older_one(path: str):
+    """Every demo portal template, without its JSON-LD (so the dateline is the page's only
+    date marker), its first paragraph opening with an older date: the dateline's date."""
+    truth = PORTAL_TRUTH["articles"][path]
+    html = decode_html((PORTAL / path.lstrip("/")).read_bytes()).text
+    html = re.sub(r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.S)
+    first = truth["paragraphs"][0]
+    assert first in html, "the paragraph must be in the page for the test to test anything"
+    html = html.replace(first, OLDER_EVENT[truth["language"]] + first, 1)
+    ext = extract_page(html, "http://127.0.0.1:8000/article.htm")
+    assert ext.date is not None and ext.text is not None
+    assert ext.text.split("\n")[0].startswith(OLDER_EVENT[truth["language"]].strip())
+    assert (ext.date.iso, ext.date.source) == (truth["date"], "html")
+    assert "date_from_text" not in ext.warnings
+
+
+def test_a_date_in_the_standfirst_is_not_the_articles():
+    standfirst = "<p class='lead'>On 2019-06-01 09:30 the first plan was rejected.</p>"
+    dateline = "<p class='meta'>Updated: 2022-05-03 10:15</p>"
+    body = f"<article><h1>Bridge plan approved</h1>{standfirst}{dateline}" + "".join(
+        f"<p>{p}</p>" for p in PROSE
+    )
+    ext = extract_page(page(body + "</article>"), "https://news.example.org/bridge")
+    assert ext.date is not None and ext.date.iso == "2022-05-03T10:15:00"
+
+
+def test_a_date_in_the_prose_is_the_last_resort_and_says_so():
+    body = "<article><h1>Bridge plan approved</h1><p>2020年12月11日20时00分02秒，" + (
+        "".join(f"{p}</p><p>" for p in PROSE) + "</p></article>"
+    )
+    ext = extract_page(page(body), "https://news.example.org/bridge")
+    assert ext.date is not None and ext.date.iso == "2020-12-11T20:00:02"
+    assert "date_from_text" in ext.warnings
+    hint = FoundDate("2022-05-03", "2022-05-03", "sitemap")
+    hinted = extract_page(page(body), "https://news.example.org/bridge", date_hint=hint)
+    assert hinted.date == hint
+    assert "date_from_text" not in hinted.warnings
+
+
+def test_a_local_time_takes_the_sites_timezone():
+    body = "<article><h1>Bridge plan approved</h1><p>Published 2022-01-10 09:00 | Desk</p>" + (
+        "".join(f"<p>{p}</p>" for p in PROSE) + "</article>"
+    )
+    site = SiteConfig(
+        name="example", allowed_hosts=("news.example.org",), timezone="America/New_York"
+    )
+    ext = extract_page(page(body), "https://news.example.org/bridge", site)
+    assert ext.date is not None and ext.date.iso == "2022-01-10T09:00:00-05:00"
+    local = extract_page(page(body), "https://news.example.org/bridge")
+    assert local.date is not None and local.date.iso == "2022-01-10T09:00:00"
 
 
 def test_br_separated_table_cell_paragraphs_and_centred_caption():

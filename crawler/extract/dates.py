@@ -78,12 +78,48 @@ def _match_to_iso(match: re.Match[str], tz: str | None) -> str | None:
     return moment.isoformat()
 
 
+# Words that stand beside a date in a byline or source line ("来源：中国网　2022-11-28 10:15",
+# "Updated: 2022-03-01 09:00", "2022-03-01 10:22　来源：…") and not beside one in a sentence.
+_DATELINE_MARK = re.compile(
+    r"来源|作者|发布|时间|日期|编辑|记者|稿源|出处|更新|"
+    r"(?i:published|updated|posted|by\s|veröffentlicht|aktualisiert|stand:|publicado|"
+    r"actualizado|publié|mis à jour|opublikowano|pubblicato|date)|[|｜]"
+)
+_MARK_BEFORE = 24  # characters before a date searched for a dateline word
+_MARK_AFTER = 8  # and after it ("2022-03-01 10:22　来源：")
+
+
+def _dates_in(text: str) -> list[re.Match[str]]:
+    """Every Chinese or ISO-like date in the text, in reading order."""
+    found = [*_CJK_DATE_RE.finditer(text), *_ISO_RE.finditer(text)]
+    return sorted(found, key=lambda m: m.start())
+
+
+def date_in_dateline(text: str, tz: str | None = None) -> FoundDate | None:
+    """The first date of the text around a headline that stands in a byline or source line:
+    a dateline word just before or after it. A date in the prose or the standfirst
+    (``2020年12月11日20时00分02秒，全国首单…``) is not one, even when it comes first."""
+    previous_end = 0
+    for match in _dates_in(text):
+        before = text[max(previous_end, match.start() - _MARK_BEFORE) : match.start()]
+        after = text[match.end() : match.end() + _MARK_AFTER]
+        previous_end = match.end()
+        if _DATELINE_MARK.search(before) or _DATELINE_MARK.search(after):
+            iso = _match_to_iso(match, tz)
+            if iso:
+                return FoundDate(iso, match.group(0).strip(), "html")
+    return None
+
+
 def date_in_text(text: str, tz: str | None = None) -> FoundDate | None:
-    """The dateline in the text around a headline: a Chinese date, or an ISO-like one with a
-    time."""
-    match = _CJK_DATE_RE.search(text) or _dateline(text)
-    iso = _match_to_iso(match, tz) if match else None
-    return FoundDate(iso, match.group(0).strip(), "html") if match and iso else None
+    """The first Chinese date, or ISO-like date with a time, anywhere in the text around a
+    headline: the prose's date, a last resort (the caller warns ``date_from_text``)."""
+    for match in _dates_in(text):
+        if match.re is _CJK_DATE_RE or match.group("H") is not None:
+            iso = _match_to_iso(match, tz)
+            if iso:
+                return FoundDate(iso, match.group(0).strip(), "html")
+    return None
 
 
 def date_in_url(url: str) -> FoundDate | None:
@@ -91,14 +127,6 @@ def date_in_url(url: str) -> FoundDate | None:
     match = _URL_DATE_RE.search(urlsplit(url).path)
     iso = _match_to_iso(match, None) if match and match.group("d") else None
     return FoundDate(iso, match.group(0).strip("/"), "url") if match and iso else None
-
-
-def _dateline(text: str) -> re.Match[str] | None:
-    """An ISO-like date with a time in the text around the headline (a dateline)."""
-    for match in _ISO_RE.finditer(text):
-        if match.group("H") is not None:
-            return match
-    return None
 
 
 def days_apart(a: FoundDate, b: FoundDate) -> int:

@@ -114,6 +114,9 @@ def extract_page(
     date = metadata.find_published(tree, url, jsonld, metas, header, tz)
     if date is None:
         date = metadata.htmldate_date(tree, url) or date_hint
+    if date is None and (date := dates.date_in_text(header, tz)):
+        # A date in the first sentences may be an event's, not the article's.
+        warnings.append("date_from_text")
     if date is None:
         warnings.append("no_date")
     elif date_hint and date is not date_hint and dates.days_apart(date, date_hint) > 2:

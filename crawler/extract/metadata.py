@@ -29,7 +29,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document, set_date_params
 
-from crawler.extract.dates import FoundDate, date_in_text, date_in_url, parse_date
+from crawler.extract.dates import FoundDate, date_in_dateline, date_in_url, parse_date
 
 ARTICLE_TYPES = frozenset(
     {
@@ -339,7 +339,8 @@ def find_published(
     tz: str | None = None,
 ) -> FoundDate | None:
     """The publication date the page states, by decreasing reliability: JSON-LD, meta, the
-    dateline under the headline, ``<time>``, the URL."""
+    dateline under the headline (a date beside "来源", "Updated", …), ``<time>``, the URL.
+    A date in the prose is not among them (``dates.date_in_text``, the caller's last resort)."""
     candidates: list[tuple[str, str | None]] = [
         ("jsonld", jsonld.date_published),
         ("meta", meta_content(metas, *_META_PUBLISHED)),
@@ -347,7 +348,7 @@ def find_published(
     for source, raw in candidates:
         if raw and (iso := parse_date(raw, tz)):
             return FoundDate(iso, raw, source)
-    if found := date_in_text(header_text, tz):
+    if found := date_in_dateline(header_text, tz):
         return found
     for time_el in tree.iter("time"):
         raw = time_el.get("datetime") or time_el.text_content()
