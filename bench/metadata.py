@@ -1,98 +1,377 @@
-"""Scores newscrawl's metadata (title, publication date, authors) against the corpus pages
-that have it (`meta` in ../shared/corpus/dev/truth.jsonl), beside trafilatura's own metadata
-from the same decoded text.
+"""Metadata benchmark: newscrawl's records and plain trafilatura's metadata, side by side, on the
+corpus pages that state the truth: title, authors, publication date.
 
-    python bench/metadata.py [CORPUS]
+    python bench/metadata.py [CORPUS] [--json OUT] [--floors FILE] [--write-floors FILE]
+                             [--misses FIELD]
 
-Title: equal after whitespace and case folding. Date: the same calendar day. Author: every
-truth name found among the extracted names (case-folded), or the truth byline equal to the
-joined names; pages whose truth has no author are left out of that figure.
+CORPUS (default ``../shared/corpus``) holds ``dev/`` (``meta`` of its truth file), ``fundus/``
+(publisher pages with hand-checked title, authors and date) and ``zh/`` (titles only, the
+``<title>`` with its site suffix: not hand-checked, so only whether newscrawl's title stands in
+it is reported). newscrawl's figures come from the record as a crawl writes it (extraction, then
+the clean pipeline's rules); trafilatura's from ``bare_extraction(with_metadata=True)`` on the
+same decoded text.
+
+- title exact: equal after whitespace is squashed (case and punctuation count).
+- authors F1: names compared case-folded, micro-averaged over pages whose truth names the
+  authors (on fundus every page: an empty list is the truth that there is no byline).
+- date same day: the calendar day each states; same instant: the UTC instant equal, on pages
+  whose truth has a time (fundus's truth gives the offset; trafilatura gives days only).
+- precision mix: the share of records whose date is an instant, a local time, a day or missing.
+
+fundus's pages are also scored in two halves (even and odd lines of its truth file): the rules
+were tuned on the even half and checked on the odd one. ``--floors`` exits 1 when one of
+newscrawl's figures is below its floor (``bench/metadata_floors.json``); ``--write-floors``
+raises floors to this run's figures, never lowers them.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
-from collections import defaultdict
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-from trafilatura import bare_extraction
+from quality import below_floors, raise_floors  # noqa: E402
 
-from crawler.extract.encoding import decode_html
-from crawler.extract.extraction import extract_page
-
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
-
-
-def _fold(text: str | None) -> str:
-    return " ".join((text or "").split()).casefold()
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+EXTRACTORS = ("newscrawl", "trafilatura")
+PRECISIONS = ("instant", "local", "day", "none")
 
 
-def title_ok(got: str | None, want: str) -> bool:
-    return bool(got) and _fold(got) == _fold(want)
+@dataclass(frozen=True)
+class Truth:
+    """One page and what its truth states (None: the truth says nothing about that field)."""
+
+    id: str
+    corpus: str  # dev, fundus or zh
+    path: Path
+    url: str | None
+    title: str | None = None
+    authors: tuple[str, ...] | None = None
+    date: str | None = None
+    page_title: str | None = None  # zh: the page's <title>, a loose truth
+    half: str | None = None  # fundus: "tune" or "check"
 
 
-def date_ok(got: str | None, want: str) -> bool:
+@dataclass
+class Got:
+    title: str | None
+    authors: list[str]
+    date: str | None
+    precision: str | None = None
+
+
+@dataclass
+class Tally:
+    """Hits of one extractor on one group of pages."""
+
+    title: list[bool] = field(default_factory=list)
+    title_in_page_title: list[bool] = field(default_factory=list)
+    day: list[bool] = field(default_factory=list)
+    instant: list[bool] = field(default_factory=list)
+    authors_tp: int = 0
+    authors_got: int = 0
+    authors_want: int = 0
+    precisions: Counter[str] = field(default_factory=Counter)
+
+    def figures(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, hits in (
+            ("title_exact", self.title),
+            ("title_in_page_title", self.title_in_page_title),
+            ("date_same_day", self.day),
+            ("date_same_instant", self.instant),
+        ):
+            if hits:
+                out[name] = sum(hits) / len(hits)
+                out[f"{name}_pages"] = len(hits)
+        if self.authors_want or self.authors_got:
+            p = self.authors_tp / self.authors_got if self.authors_got else 0.0
+            r = self.authors_tp / self.authors_want if self.authors_want else 0.0
+            out["authors_f1"] = 2 * p * r / (p + r) if p + r else 0.0
+        total = sum(self.precisions.values())
+        if total:
+            out["precision_mix"] = {k: self.precisions[k] / total for k in PRECISIONS}
+        return out
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def squash(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def title_exact(got: str | None, want: str) -> bool:
+    return bool(got) and squash(got) == squash(want)
+
+
+def author_counts(got: Sequence[str], want: Sequence[str]) -> tuple[int, int, int]:
+    """(true positives, names given, names wanted), names compared case-folded."""
+    got_set = {squash(n).casefold() for n in got if n.strip()}
+    want_set = {squash(n).casefold() for n in want if n.strip()}
+    return len(got_set & want_set), len(got_set), len(want_set)
+
+
+def _instant(iso: str) -> datetime | None:
+    """The UTC instant of a date with a time and an offset, else None."""
+    if len(iso) <= 10:
+        return None
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00").replace(" ", "T"))
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+def same_day(got: str | None, want: str) -> bool:
     return bool(got) and got[:10] == want[:10]
 
 
-def authors_ok(got: list[str], want: str | list[str]) -> bool:
-    if isinstance(want, list):
-        want = ";".join(want)
-    names = [_fold(n) for n in got]
-    wanted = [_fold(w) for w in want.replace(" and ", ";").replace(",", ";").split(";")]
-    return bool(names) and (
-        all(w in names for w in wanted if w) or _fold(want) == _fold(", ".join(got))
-    )
+def same_instant(got: str | None, want: str) -> bool:
+    mine, theirs = _instant(got or ""), _instant(want)
+    return mine is not None and theirs is not None and mine == theirs
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
-    args = parser.parse_args()
-    truth_file = args.corpus / "dev" / "truth.jsonl"
-    if not truth_file.is_file():
-        print(f"corpus not found: no {truth_file}; nothing to score")
-        return 0
-    hits: dict[tuple[str, str], list[bool]] = defaultdict(list)
-    for line in truth_file.read_text("utf-8").splitlines():
-        page = json.loads(line)
-        meta = page.get("meta") or {}
-        wants = {
-            "title": meta.get("title"),
-            "date": meta.get("date") or meta.get("publishedTime"),
-            "author": meta.get("author") or meta.get("byline"),
-        }
-        if not any(wants.values()):
-            continue
-        html = decode_html((args.corpus / "dev" / page["file"]).read_bytes()).text
-        ours = extract_page(html, page["url"])
-        plain = bare_extraction(html, url=page["url"], with_metadata=True)
-        got = {
-            "newscrawl": (ours.title, ours.date.iso if ours.date else None, ours.authors),
-            "trafilatura": (
-                (plain.title, plain.date, [a for a in (plain.author or "").split("; ") if a])
-                if plain
-                else (None, None, [])
-            ),
-        }
-        for name, (title, date, authors) in got.items():
-            if wants["title"]:
-                hits[(name, "title")].append(title_ok(title, wants["title"]))
-            if wants["date"]:
-                hits[(name, "date")].append(date_ok(date, wants["date"]))
-            if wants["author"]:
-                hits[(name, "author")].append(authors_ok(authors, wants["author"]))
-    print(f"{'field':8} {'pages':>6} {'newscrawl':>10} {'trafilatura':>12}")
-    for field in ("title", "date", "author"):
-        ours_hits, plain_hits = hits[("newscrawl", field)], hits[("trafilatura", field)]
-        print(
-            f"{field:8} {len(ours_hits):6} {sum(ours_hits) / len(ours_hits):10.3f}"
-            f" {sum(plain_hits) / len(plain_hits):12.3f}"
+# --- corpus -------------------------------------------------------------------------------
+
+
+def _names(raw: str | list[str] | None) -> tuple[str, ...] | None:
+    """dev's byline truth: a list, or one string of names joined by ';', ',' or ' and '."""
+    if raw is None:
+        return None
+    if isinstance(raw, list):
+        return tuple(raw)
+    return tuple(n.strip() for n in raw.replace(" and ", ";").replace(",", ";").split(";"))
+
+
+def load_truth(corpus: Path) -> list[Truth]:
+    """The pages of dev, fundus and zh that state some metadata, in truth-file order."""
+    pages: list[Truth] = []
+    dev = corpus / "dev" / "truth.jsonl"
+    if dev.is_file():
+        for line in dev.read_text("utf-8").splitlines():
+            rec = json.loads(line)
+            meta = rec.get("meta") or {}
+            truth = Truth(
+                id=rec["id"],
+                corpus="dev",
+                path=corpus / "dev" / rec["file"],
+                url=rec["url"],
+                title=meta.get("title") or None,
+                authors=_names(meta.get("author") or meta.get("byline") or None),
+                date=meta.get("date") or meta.get("publishedTime") or None,
+            )
+            if truth.title or truth.authors or truth.date:
+                pages.append(truth)
+    fundus = corpus / "fundus" / "truth.jsonl"
+    if fundus.is_file():
+        for i, line in enumerate(fundus.read_text("utf-8").splitlines()):
+            rec = json.loads(line)
+            pages.append(
+                Truth(
+                    id=rec["id"],
+                    corpus="fundus",
+                    path=corpus / "fundus" / rec["file"],
+                    url=rec["url"],
+                    title=rec.get("title") or None,
+                    authors=tuple(rec.get("authors") or ()),
+                    date=rec.get("date_published") or None,
+                    half="tune" if i % 2 == 0 else "check",
+                )
+            )
+    zh = corpus / "zh" / "ground-truth.json"
+    if zh.is_file():
+        for page_id, rec in json.loads(zh.read_text("utf-8")).items():
+            pages.append(
+                Truth(
+                    id=page_id,
+                    corpus="zh",
+                    path=corpus / "zh" / rec["file"],
+                    url=rec["url"] or None,
+                    page_title=rec.get("title") or None,
+                )
+            )
+    return pages
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+
+def _extractors() -> dict[str, Callable[[str, str | None], Got]]:
+    from trafilatura import bare_extraction
+
+    from crawler.extract.dates import date_precision
+    from crawler.extract.extraction import extract_page
+    from crawler.extract.records import build_item, clean_item
+
+    def newscrawl(html: str, url: str | None) -> Got:
+        # The record as the crawl writes it: extraction, then the clean pipeline's rules.
+        ext = extract_page(html, url)
+        item = clean_item(
+            build_item(
+                ext, url=url or "file:///page", site="bench", discovered_via="file", encoding=None
+            )
         )
+        return Got(
+            item.title, item.authors, item.date_published, date_precision(item.date_published)
+        )
+
+    def trafilatura(html: str, url: str | None) -> Got:
+        doc = bare_extraction(html, url=url, with_metadata=True)
+        if not doc:
+            return Got(None, [], None)
+        authors = [a for a in (doc.author or "").split("; ") if a]
+        return Got(doc.title, authors, doc.date)
+
+    return {"newscrawl": newscrawl, "trafilatura": trafilatura}
+
+
+def read_page(truth: Truth) -> str:
+    from crawler.extract.encoding import decode_html
+
+    raw = truth.path.read_bytes()
+    if truth.path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    return decode_html(raw).text
+
+
+def score(pages: Iterable[Truth], misses: str | None = None) -> dict[tuple[str, str], Tally]:
+    """Tallies by (group, extractor); groups: each corpus, and fundus's two halves."""
+    extractors = _extractors()
+    tallies: dict[tuple[str, str], Tally] = {}
+    for truth in pages:
+        html = read_page(truth)
+        groups = [truth.corpus] + ([f"fundus_{truth.half}"] if truth.half else [])
+        for name, extract in extractors.items():
+            got = extract(html, truth.url)
+            for group in groups:
+                _tally(tallies.setdefault((group, name), Tally()), truth, got)
+            if misses and name == "newscrawl":
+                _print_miss(misses, truth, got)
+    return tallies
+
+
+def _tally(tally: Tally, truth: Truth, got: Got) -> None:
+    if truth.title:
+        tally.title.append(title_exact(got.title, truth.title))
+    if truth.page_title:
+        tally.title_in_page_title.append(
+            bool(got.title) and squash(got.title) in squash(truth.page_title)
+        )
+    if truth.authors is not None:
+        tp, n_got, n_want = author_counts(got.authors, truth.authors)
+        tally.authors_tp += tp
+        tally.authors_got += n_got
+        tally.authors_want += n_want
+    if truth.date:
+        tally.day.append(same_day(got.date, truth.date))
+        if len(truth.date) > 10:
+            tally.instant.append(same_instant(got.date, truth.date))
+    tally.precisions[got.precision or "none"] += 1
+
+
+def _print_miss(field_name: str, truth: Truth, got: Got) -> None:
+    if field_name == "title" and truth.title and not title_exact(got.title, truth.title):
+        print(f"{truth.id}\n  want {truth.title!r}\n  got  {got.title!r}")
+    if field_name == "authors" and truth.authors is not None:
+        tp, n_got, n_want = author_counts(got.authors, truth.authors)
+        if tp != n_got or tp != n_want:
+            print(f"{truth.id}\n  want {list(truth.authors)!r}\n  got  {got.authors!r}")
+    if field_name == "date" and truth.date and not same_day(got.date, truth.date):
+        print(f"{truth.id}\n  want {truth.date!r}\n  got  {got.date!r}")
+
+
+# --- report -------------------------------------------------------------------------------
+
+FLOORED = (
+    "title_exact",
+    "title_in_page_title",
+    "authors_f1",
+    "date_same_day",
+    "date_same_instant",
+)
+
+
+def headline_figures(tallies: dict[tuple[str, str], Tally]) -> dict[str, float]:
+    """newscrawl's figures that floors guard, per corpus: ``fundus_title_exact``, …"""
+    out: dict[str, float] = {}
+    for (group, name), tally in sorted(tallies.items()):
+        if name != "newscrawl" or group.startswith("fundus_"):
+            continue
+        figures = tally.figures()
+        out.update({f"{group}_{k}": figures[k] for k in FLOORED if k in figures})
+    return out
+
+
+def format_report(tallies: dict[tuple[str, str], Tally]) -> str:
+    groups = sorted({g for g, _ in tallies}, key=lambda g: (g.split("_")[0], g))
+    rows = [f"{'corpus':14} {'figure':20} {'pages':>6} {'newscrawl':>10} {'trafilatura':>12}"]
+    for group in groups:
+        ours = tallies[(group, "newscrawl")].figures()
+        plain = tallies[(group, "trafilatura")].figures()
+        for key in (
+            "title_exact",
+            "title_in_page_title",
+            "authors_f1",
+            "date_same_day",
+            "date_same_instant",
+        ):
+            if key not in ours:
+                continue
+            theirs = f"{plain[key]:12.3f}" if key in plain else f"{'-':>12}"
+            pages = ours.get(f"{key}_pages", "")
+            rows.append(f"{group:14} {key:20} {pages:>6} {ours[key]:10.3f} {theirs}")
+        mix = ours.get("precision_mix", {})
+        rows.append(
+            f"{group:14} {'precision mix':20} "
+            + "  ".join(f"{k} {mix.get(k, 0.0):.2f}" for k in PRECISIONS)
+        )
+    return "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write all figures as JSON")
+    parser.add_argument("--floors", type=Path, metavar="FILE", help="exit 1 below these floors")
+    parser.add_argument(
+        "--write-floors", type=Path, metavar="FILE", help="raise floors to this run's figures"
+    )
+    parser.add_argument(
+        "--misses", choices=("title", "authors", "date"), help="print newscrawl's misses"
+    )
+    args = parser.parse_args(argv)
+    if args.floors and not args.floors.is_file():
+        parser.error(f"no floors file {args.floors}")
+    pages = load_truth(args.corpus)
+    if not pages:
+        print(f"corpus not found or without metadata truth: {args.corpus}; nothing to score")
+        return 0
+    tallies = score(pages, args.misses)
+    print(format_report(tallies))
+    figures = headline_figures(tallies)
+    if args.json:
+        every = {f"{g}/{n}": t.figures() for (g, n), t in sorted(tallies.items())}
+        args.json.write_text(json.dumps({"headline": figures, "all": every}, indent=2))
+    if args.floors:
+        failures = below_floors(json.loads(args.floors.read_text()), figures)
+        print(f"\nfloors {args.floors}: " + ("all met" if not failures else "BELOW FLOOR"))
+        for failure in failures:
+            print("  " + failure)
+        if failures:
+            return 1
+    if args.write_floors:
+        old = json.loads(args.write_floors.read_text()) if args.write_floors.is_file() else {}
+        args.write_floors.write_text(json.dumps(raise_floors(old, figures), indent=2) + "\n")
     return 0
 
 

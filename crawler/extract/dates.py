@@ -149,3 +149,22 @@ def date_from_feed(raw: str | None, source: str, tz: str | None = None) -> Found
         return None
     iso = parse_date(raw, tz)
     return FoundDate(iso, raw, source) if iso else None
+
+
+def date_precision(iso: str | None) -> str | None:
+    """What a normalised date pins down: ``instant`` (a time with an offset), ``local`` (a time
+    without a zone), ``day``; None without a date."""
+    if not iso:
+        return None
+    if len(iso) <= 10:
+        return "day"
+    return "instant" if iso.endswith("Z") or re.search(r"[+-]\d\d:\d\d$", iso) else "local"
+
+
+def utc_instant(iso: str | None) -> str | None:
+    """The RFC 3339 UTC instant (``2022-03-01T02:22:33Z``) of a normalised date that has one,
+    else None: a local time or a day is not an instant."""
+    if iso is None or date_precision(iso) != "instant":
+        return None
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,43 @@
+"""The scoring behind bench/metadata.py, on hand-made inputs: the figures mean what they claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import load_bench
+
+metadata = load_bench("metadata")
+
+
+def test_title_is_exact_but_for_whitespace() -> None:
+    assert metadata.title_exact("Storm  hits\ncoast", "Storm hits coast")
+    assert not metadata.title_exact("Storm hits coast | BBC", "Storm hits coast")
+    assert not metadata.title_exact("storm hits coast", "Storm hits coast")
+    assert not metadata.title_exact(None, "Storm hits coast")
+
+
+def test_author_counts_fold_case_and_count_extra_names() -> None:
+    assert metadata.author_counts(["Jane DOE", "Desk"], ["Jane Doe", "John Roe"]) == (1, 2, 2)
+    assert metadata.author_counts([], []) == (0, 0, 0)
+
+
+def test_same_day_and_same_instant() -> None:
+    assert metadata.same_day("2024-01-07T02:20:00+01:00", "2024-01-07 01:20:00+00:00")
+    assert metadata.same_instant("2024-01-07T02:20:00+01:00", "2024-01-07 01:20:00+00:00")
+    assert not metadata.same_instant("2024-01-07T01:20:00", "2024-01-07 01:20:00+00:00")
+    assert not metadata.same_instant("2024-01-07", "2024-01-07 00:00:00+00:00")
+    assert not metadata.same_day(None, "2024-01-07")
+
+
+def test_authors_f1_is_micro_averaged_and_precision_mix_adds_up() -> None:
+    tally = metadata.Tally()
+    truth = metadata.Truth(id="a", corpus="fundus", path=Path("a"), url=None, authors=("A", "B"))
+    metadata._tally(tally, truth, metadata.Got(None, ["A"], "2024-01-07", "day"))
+    truth = metadata.Truth(id="b", corpus="fundus", path=Path("a"), url=None, authors=())
+    metadata._tally(tally, truth, metadata.Got(None, ["X"], None, None))
+    figures = tally.figures()
+    # 1 right of 2 given, of 2 wanted.
+    assert figures["authors_f1"] == pytest.approx(0.5)
+    assert figures["precision_mix"] == {"instant": 0.0, "local": 0.0, "day": 0.5, "none": 0.5}
