@@ -8,7 +8,7 @@ from trafilatura.metadata import extract_author, extract_catstags
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
-from crawler.extract.dates import parse_date
+from crawler.extract.dates import date_precision, parse_date, utc_instant
 from crawler.extract.encoding import decode_html
 from crawler.extract.metadata import (
     _catstags,
@@ -41,6 +41,22 @@ from tests.conftest import FIXTURES
 )
 def test_parse_date(raw, tz, iso):
     assert parse_date(raw, tz) == iso
+
+
+@pytest.mark.parametrize(
+    ("iso", "precision", "instant"),
+    [
+        ("2022-03-01T10:22:33+08:00", "instant", "2022-03-01T02:22:33Z"),
+        ("2021-11-24T08:00:00Z", "instant", "2021-11-24T08:00:00Z"),
+        ("2022-01-10T09:00:00-05:00", "instant", "2022-01-10T14:00:00Z"),
+        ("2022-03-01T10:22:33", "local", None),
+        ("2022-03-01", "day", None),
+        (None, None, None),
+    ],
+)
+def test_date_precision_and_utc_instant(iso, precision, instant):
+    assert date_precision(iso) == precision
+    assert utc_instant(iso) == instant
 
 
 def test_date_sources_in_order():
