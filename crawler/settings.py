@@ -77,8 +77,21 @@ NEWS_MANIFEST = ""
 NEWS_HEALTH_MIN_ARTICLES = 1
 # ... and at most this share of its requests may fail (refusals by policy do not count).
 NEWS_MAX_ERROR_RATE = 0.5
-# A site whose article pages fell by more than this share since the previous run is flagged
-# in the manifest's alerts (0: no comparison).
+# ... and at most this share of its article pages may be rejected (pages an article was
+# expected from that gave none: script shells, error pages), once it has this many rejects ...
+NEWS_MAX_REJECT_SHARE = 0.2
+NEWS_HEALTH_MIN_REJECTED = 3
+# ... and its article pages may not fall below this share of the median of the same job's last
+# NEWS_HEALTH_RUNS healthy runs (0: no comparison).
+NEWS_MIN_YIELD = 0.5
+NEWS_HEALTH_RUNS = 5
+# The job a run belongs to (also -a job=NAME): its history keys "the previous run" and the
+# health baseline; empty: derived from the sites and their start URLs.
+NEWS_JOB = ""
+# Where job histories are kept (<dir>/<job>/history.json); empty: jobs/ beside NEWS_STATE.
+NEWS_JOBS_DIR = ""
+# A site whose article pages fell by more than this share since the job's previous run is
+# flagged in the manifest's alerts (0: no comparison).
 NEWS_DROP_ALERT = 0.5
 NEWS_UNHEALTHY_EXIT_CODE = 3
 

@@ -33,6 +33,7 @@ class Article:
     paragraphs: list[str]
     lastmod: str = "2024-05-01"
     listed: bool = True  # in the sitemap and on the home page
+    shell: bool = False  # served as a JavaScript shell: the page an article is expected from
 
 
 @dataclass
@@ -89,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
         if article is None:
             return self._send(404, b"<html><body>Not found</body></html>")
         time.sleep(site.delay)
+        if article.shell:
+            shell = f"<html><head><title>{article.title}</title></head><body><div id='app'>"
+            return self._send(200, (shell + "</div><script src='/app.js'></script>").encode())
         paragraphs = [*article.paragraphs, *([site.boilerplate] if site.boilerplate else [])]
         body = article_html(article.title, paragraphs).encode()
         if not site.validators:
@@ -374,3 +378,36 @@ def test_a_site_that_only_errors_makes_the_run_fail(tmp_path):
     assert "error rate 1.00 above NEWS_MAX_ERROR_RATE" in failures
     (name,) = manifest["sites"]
     assert manifest["sites"][name]["errors"]["failed/http_500"] >= 1
+
+
+def test_a_site_where_a_third_of_the_articles_break_fails_by_name(tmp_path):
+    with news_site(9) as site:
+        first, manifest = crawl(tmp_path, site)
+        assert first.returncode == 0, first.log[-3000:]
+        for path in list(site.articles)[:3]:
+            site.articles[path].shell = True
+            site.articles[path].lastmod = "2024-05-02"  # refetched, as a changed article is
+        second, manifest = crawl(tmp_path, site)
+    assert second.returncode == 3, manifest.get("health")
+    (name,) = manifest["sites"]
+    (failure,) = manifest["health"]["failures"]
+    assert failure.startswith(f"site {name}: 3 of 9 article pages rejected (33%)"), failure
+
+
+def test_a_demo_run_between_two_runs_of_a_job_is_no_baseline(tmp_path):
+    with news_site(4) as site:
+        first, manifest = crawl(tmp_path, site)
+        assert first.returncode == 0, first.log[-3000:]
+        job, first_id = manifest["job"], manifest["crawl_id"]
+        demo = run_crawl(tmp_path, settings=LOCAL)
+        assert demo.returncode == 0, demo.log[-3000:]
+        second, manifest = crawl(tmp_path, site)
+    assert second.returncode == 0, manifest.get("health")
+    assert manifest["job"] == job
+    assert manifest["previous"]["crawl_id"] == first_id
+    assert manifest["alerts"] == []
+    history = json.loads((tmp_path / "jobs" / job / "history.json").read_text("utf-8"))
+    assert [run["crawl_id"] for run in history] == [
+        first_id,
+        manifest["crawl_id"],
+    ], "the demo run is in no job's history"

@@ -37,12 +37,7 @@ class Command(ScrapyCommand):
         if not paths:
             raise UsageError(f"no worker manifests {folder}/{crawl_id}.*.json")
         manifests = [json.loads(p.read_text("utf-8")) for p in paths]
-        rules = HealthRules(
-            min_articles=self.settings.getint("NEWS_HEALTH_MIN_ARTICLES"),
-            max_error_rate=self.settings.getfloat("NEWS_MAX_ERROR_RATE"),
-            exit_code=self.settings.getint("NEWS_UNHEALTHY_EXIT_CODE"),
-        )
-        merged = merge_manifests(manifests, rules)
+        merged = merge_manifests(manifests, HealthRules.from_settings(self.settings))
         merged["merged_from"] = [str(p) for p in paths]
         target = folder / f"{crawl_id}.json"
         temp = target.with_name(f".{target.name}.part")

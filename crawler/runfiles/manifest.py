@@ -3,18 +3,17 @@ did, per site, and whether it was healthy; ``scrapy crawl`` exits non-zero when 
 
 Per site: pages fetched, article pages new / changed / unchanged / skipped, records dropped,
 rejects and errors by reason, the error rate, field coverage of the emitted records. Then the
-output files with record counts and SHA-256, the comparison with the previous run's manifest
-(large drops are flagged under ``alerts``) and the health verdict.
+output files with record counts and SHA-256, the comparison with the same job's previous run
+(large drops are flagged under ``alerts``; ``crawler.runfiles.jobs``) and the health verdict.
 
 Settings: ``NEWS_MANIFEST`` (path; ``%(crawl_id)s``, ``%(name)s``, ``%(time)s`` filled in;
-empty: beside the output), ``NEWS_HEALTH_MIN_ARTICLES``, ``NEWS_MAX_ERROR_RATE``,
-``NEWS_DROP_ALERT``, ``NEWS_UNHEALTHY_EXIT_CODE``.
+empty: beside the output), ``NEWS_JOB``, ``NEWS_JOBS_DIR``, ``NEWS_HEALTH_MIN_ARTICLES``,
+``NEWS_MAX_ERROR_RATE``, ``NEWS_MAX_REJECT_SHARE``, ``NEWS_HEALTH_MIN_REJECTED``,
+``NEWS_MIN_YIELD``, ``NEWS_HEALTH_RUNS``, ``NEWS_DROP_ALERT``, ``NEWS_UNHEALTHY_EXIT_CODE``.
 """
 
 from __future__ import annotations
 
-import glob
-import json
 import logging
 import os
 import secrets
@@ -31,10 +30,11 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FeedSlot
 from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
-from crawler.runfiles import feedstorage
+from crawler.runfiles import feedstorage, jobs
 from crawler.runfiles.rejects import RejectItem
 from crawler.state import tracker as state
 
@@ -133,8 +133,29 @@ class HealthRules:
 
     min_articles: int = 1
     max_error_rate: float = 0.5
+    # A site whose article pages are rejected beyond this share (once there are at least
+    # min_rejected rejects) is partly broken: say JavaScript shells instead of articles.
+    max_reject_share: float = 0.2
+    min_rejected: int = 3
+    # A site whose article pages fall below this share of the job's previous runs (the median
+    # of the last health_runs healthy ones) has lost part of its discovery.
+    min_yield: float = 0.5
+    health_runs: int = 5
     drop_alert: float = 0.5
     exit_code: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> HealthRules:
+        return cls(
+            min_articles=settings.getint("NEWS_HEALTH_MIN_ARTICLES"),
+            max_error_rate=settings.getfloat("NEWS_MAX_ERROR_RATE"),
+            max_reject_share=settings.getfloat("NEWS_MAX_REJECT_SHARE"),
+            min_rejected=settings.getint("NEWS_HEALTH_MIN_REJECTED"),
+            min_yield=settings.getfloat("NEWS_MIN_YIELD"),
+            health_runs=settings.getint("NEWS_HEALTH_RUNS"),
+            drop_alert=settings.getfloat("NEWS_DROP_ALERT"),
+            exit_code=settings.getint("NEWS_UNHEALTHY_EXIT_CODE"),
+        )
 
 
 # What became of an article page: ``duplicate`` repeats another record, of this run or
@@ -173,8 +194,14 @@ class SiteTally:
         }
 
 
-def verdict(manifest: dict[str, Any], rules: HealthRules) -> list[str]:
-    """Why the run described by ``manifest`` is unhealthy; empty when it is healthy."""
+def verdict(
+    manifest: dict[str, Any],
+    rules: HealthRules,
+    baseline: dict[str, tuple[float, int]] | None = None,
+) -> list[str]:
+    """Why the run described by ``manifest`` is unhealthy; empty when it is healthy.
+    ``baseline``: per site, the median article pages of the job's previous runs and their
+    number (``jobs.baseline``)."""
     failures = []
     reason = manifest.get("finish_reason")
     if reason in _CUT_SHORT:
@@ -192,6 +219,21 @@ def verdict(manifest: dict[str, Any], rules: HealthRules) -> list[str]:
             failures.append(
                 f"site {name}: error rate {site['error_rate']:.2f} above "
                 f"NEWS_MAX_ERROR_RATE={rules.max_error_rate} ({_top(site['errors'])})"
+            )
+        rejected = sum(site.get("rejected", {}).values())
+        share = rejected / (rejected + site["article_pages"]) if rejected else 0.0
+        if rejected >= rules.min_rejected and share > rules.max_reject_share:
+            failures.append(
+                f"site {name}: {rejected} of {rejected + site['article_pages']} article pages "
+                f"rejected ({share:.0%}), above NEWS_MAX_REJECT_SHARE={rules.max_reject_share} "
+                f"({_top(site['rejected'])})"
+            )
+        median, runs = (baseline or {}).get(name, (0, 0))
+        if median and site["article_pages"] < rules.min_yield * median:
+            failures.append(
+                f"site {name}: {site['article_pages']} article pages, below "
+                f"NEWS_MIN_YIELD={rules.min_yield} of the job's previous runs (median {median:g} "
+                f"over {runs})"
             )
     return failures
 
@@ -218,10 +260,21 @@ def _top(errors: dict[str, int]) -> str:
 
 
 class RunManifest:
-    def __init__(self, path: str, stats: StatsCollector, rules: HealthRules) -> None:
+    def __init__(
+        self,
+        path: str,
+        stats: StatsCollector,
+        rules: HealthRules,
+        jobs_dir: Path | None = None,
+        job: str = "",
+    ) -> None:
         self.path_template = path
         self.stats = stats
         self.rules = rules
+        # Where job histories are kept; None: this run belongs to no job (a distributed worker).
+        self.jobs_dir = jobs_dir
+        # The job named by NEWS_JOB or -a job=; empty: derived from the sites when they open.
+        self.job: str | None = job
         self.crawl_id = new_crawl_id()
         self.worker_id = ""
         self.spider_name = "crawl"
@@ -236,19 +289,17 @@ class RunManifest:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunManifest:
         settings = crawler.settings
-        rules = HealthRules(
-            min_articles=settings.getint("NEWS_HEALTH_MIN_ARTICLES"),
-            max_error_rate=settings.getfloat("NEWS_MAX_ERROR_RATE"),
-            drop_alert=settings.getfloat("NEWS_DROP_ALERT"),
-            exit_code=settings.getint("NEWS_UNHEALTHY_EXIT_CODE"),
-        )
+        rules = HealthRules.from_settings(settings)
         path = settings.get("NEWS_MANIFEST") or _beside_output(crawler)
+        jobs_dir: Path | None = jobs.jobs_dir(settings)
         if settings.get("NEWS_REDIS_URL"):
             # One manifest per worker of a distributed crawl (scrapy manifest-merge joins them).
             path = with_worker_id(path)
-            # A worker may get none of a site's articles: that rule is for the merged manifest.
-            rules = replace(rules, min_articles=0)
-        ext = cls(path, crawler.stats, rules)
+            # A worker may get none of a site's articles: that rule is for the merged manifest,
+            # and a worker's share of a crawl is no baseline for the next one.
+            rules = replace(rules, min_articles=0, min_yield=0)
+            jobs_dir = None
+        ext = cls(path, crawler.stats, rules, jobs_dir, settings.get("NEWS_JOB") or "")
         for handler, signal in (
             (ext.spider_opened, signals.spider_opened),
             (ext.spider_closed, signals.spider_closed),
@@ -277,8 +328,14 @@ class RunManifest:
         self.worker_id = getattr(spider, "worker_id", "")
         self.spider_name = spider.name
         self.started_at = _now()
-        for name in getattr(spider, "sites", {}):
+        sites = getattr(spider, "sites", {})
+        for name in sites:
             self._site(name)
+        # No site given: the demo portal, an ad-hoc run that no job compares with.
+        if self.jobs_dir is None or not sites:
+            self.job = None
+        else:
+            self.job = getattr(spider, "job", None) or self.job or jobs.default_name(sites)
 
     def spider_closed(self, reason: str) -> None:
         self.finish_reason = reason
@@ -342,23 +399,27 @@ class RunManifest:
                 "time": _stamp(),
             }
         )
-        previous_path, previous = self._previous(path)
+        history = self._history()
+        runs = self._runs(history)
+        previous = runs[-1] if runs else None
         manifest = self.build()
         manifest["previous"] = (
-            {"crawl_id": previous.get("crawl_id"), "path": str(previous_path)} if previous else None
+            {"crawl_id": previous.get("crawl_id"), "path": previous.get("manifest")}
+            if previous
+            else None
         )
         manifest["alerts"] = alerts(manifest, previous or {}, self.rules.drop_alert)
-        self.failures = verdict(manifest, self.rules)
+        self.failures = verdict(manifest, self.rules, jobs.baseline(runs, self.rules.health_runs))
         manifest["health"] = {
             "ok": not self.failures,
             "failures": self.failures,
             "exit_code": self.exit_code,
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.part")
-        temp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        temp.replace(path)
+        jobs.write_json_atomically(path, manifest)
         self.path = path
+        # A run cut short says nothing of what the site yields.
+        if history is not None and self.finish_reason not in _CUT_SHORT:
+            history.append(runs, manifest, path)
         for alert in manifest["alerts"]:
             logger.warning("Compared with the previous run: %(alert)s", {"alert": alert})
         for failure in self.failures:
@@ -375,6 +436,8 @@ class RunManifest:
         return {
             "manifest_version": MANIFEST_VERSION,
             "crawl_id": self.crawl_id,
+            # The job this run belongs to (crawler.runfiles.jobs); null: an ad-hoc run.
+            "job": self.job,
             "worker_id": self.worker_id,
             "spider": self.spider_name,
             "started_at": self.started_at,
@@ -385,28 +448,26 @@ class RunManifest:
             "files": self.files,
         }
 
-    def _previous(self, path: Path) -> tuple[Path | None, dict[str, Any] | None]:
-        """The manifest of the run before: the file at ``path`` itself when the name is fixed,
-        else the newest file the template matches."""
-        if "%(" not in self.path_template:
-            candidates = [path] if path.exists() else []
-        else:
-            pattern = self.path_template % {
-                "crawl_id": "*",
-                "worker_id": "*",
-                "name": "*",
-                "time": "*",
-            }
-            candidates = sorted(
-                (Path(p) for p in glob.glob(pattern) if Path(p) != path),
-                key=lambda p: p.stat().st_mtime,
+    def _history(self) -> jobs.JobHistory | None:
+        if self.jobs_dir is None or not self.job:
+            return None
+        return jobs.JobHistory(self.jobs_dir / jobs.safe_name(self.job))
+
+    def _runs(self, history: jobs.JobHistory | None) -> list[dict[str, Any]]:
+        """The job's previous runs; none when its history cannot be read (set aside, logged
+        and counted: the run is then compared with nothing rather than failed)."""
+        if history is None:
+            return []
+        try:
+            return history.runs()
+        except ValueError as exc:
+            aside = history.set_aside()
+            logger.error(
+                "%(error)s; set aside as %(aside)s, a new history starts",
+                {"error": exc, "aside": aside},
             )
-        for candidate in reversed(candidates):
-            try:
-                return candidate, json.loads(candidate.read_text("utf-8"))
-            except (OSError, ValueError):
-                continue
-        return None, None
+            self.stats.inc_value("newscrawl/jobs/history_unreadable")
+            return []
 
 
 def _beside_output(crawler: Crawler) -> str:
