@@ -101,6 +101,8 @@ NEWS_UNHEALTHY_EXIT_CODE = 3
 NEWS_REDIS_URL = os.environ.get("NEWS_REDIS_URL", "")
 # A worker whose shared queue stayed empty this many seconds closes (the crawl's end).
 NEWS_REDIS_IDLE_SECONDS = 30
+# A worker with nothing to do asks the shared queue for work this often (seconds).
+NEWS_REDIS_POLL_SECONDS = 0.2
 # A worker that lost Redis retries (with backoff) this long, then stops: finish reason
 # redis_unavailable, exit status NEWS_UNHEALTHY_EXIT_CODE.
 NEWS_REDIS_RETRY_SECONDS = 60.0

@@ -9,6 +9,13 @@ one crawl share its crawl id: ``NEWS_CRAWL_ID`` when given (e.g. a scheduler's r
 crawl the first worker registered in Redis. The first worker of a crawl (a Redis ``SET NX``)
 pushes the sites' start requests into the shared queue; the others take their work from it.
 
+A worker takes work as soon as there is any: while its local queue is empty it asks the shared
+queue every ``NEWS_REDIS_POLL_SECONDS`` (Scrapy's engine itself looks only every 5 s), and it
+holds at most twice ``CONCURRENT_REQUESTS`` requests taken from the queue and not yet done, so
+that a worker whose extraction lags leaves the rest to the others. A worker with work in hand
+marks itself busy in Redis; an idle one closes only when the queue is empty and no worker of the
+crawl is busy (one of them may still yield links).
+
 Running workers renew a lease on their crawl (``CrawlLease``). When every worker of a crawl is
 gone (killed, or stopped because Redis went away) it lapses: the next start without
 ``NEWS_CRAWL_ID`` is a new crawl, and a start with the dead crawl's id (a scheduler retrying its
@@ -18,15 +25,15 @@ crawl state makes the new start emit only what the dead one did not deliver.
 
 Redis keys, all under ``newscrawl:<spider>:``: ``current`` (the crawl id workers join),
 ``<crawl_id>:seeded``, ``<crawl_id>:requests`` (the queue), ``<crawl_id>:dupefilter``,
-``<crawl_id>:budget`` (pages fetched per site: the page budget is shared), ``<crawl_id>:alive``
-(the lease).
+``<crawl_id>:budget`` (pages fetched per site: the page budget is shared), ``<crawl_id>:busy``
+(the workers with work in hand), ``<crawl_id>:alive`` (the lease).
 
 Settings: ``NEWS_REDIS_URL``, ``NEWS_REDIS_IDLE_SECONDS`` (a worker whose shared queue stayed
-empty this long closes; scrapy-redis' ``MAX_IDLE_TIME_BEFORE_CLOSE``), ``NEWS_REDIS_RETRY_SECONDS``
-(how long a worker that lost Redis retries before it stops, finish reason ``redis_unavailable``:
-an unhealthy run), ``NEWS_REDIS_LEASE_SECONDS`` (how long a crawl whose workers are all gone
-stays the one new workers join), ``NEWS_WORKER_ID`` (in output and manifest names; default
-host-pid).
+empty, and no worker busy, this long closes), ``NEWS_REDIS_POLL_SECONDS``, ``CONCURRENT_REQUESTS``,
+``NEWS_REDIS_RETRY_SECONDS`` (how long a worker that lost Redis retries before it stops, finish
+reason ``redis_unavailable``: an unhealthy run), ``NEWS_REDIS_LEASE_SECONDS`` (how long a crawl
+whose workers are all gone stays the one new workers join), ``NEWS_WORKER_ID`` (in output and
+manifest names; default host-pid).
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Request
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.asyncio import CallLaterResult, call_later
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -65,7 +73,9 @@ REDIS_UNAVAILABLE = "redis_unavailable"
 FINISHED_KEYS_TTL = 24 * 3600
 _BACKOFF_MAX = 8.0
 # The keys of one crawl, under newscrawl:<spider>:<crawl_id>:
-CRAWL_KEYS = ("requests", "dupefilter", "seeded", "budget")
+CRAWL_KEYS = ("requests", "dupefilter", "seeded", "budget", "busy")
+# A worker's busy mark lapses this long after its last renewal (a killed worker's, too).
+BUSY_SECONDS = 5.0
 # Deletes the current-crawl pointer only when it still names this crawl.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 # KEYS: current, alive, then the crawl's keys; ARGV: crawl id, lease, how long the keys live.
@@ -83,6 +93,21 @@ if redis.call('exists', KEYS[1]) == 0 then
 end
 redis.call('set', KEYS[1], '1', 'EX', ARGV[1])
 return dead
+"""
+# KEYS: busy; ARGV: worker, seconds its mark lasts (0: not busy). How many others are busy.
+# Marks expire by Redis' clock, the one clock all the workers' machines share.
+_BUSY = """
+local t = redis.call('time')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+redis.call('zremrangebyscore', KEYS[1], '-inf', now)
+if tonumber(ARGV[2]) > 0 then
+  redis.call('zadd', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+else
+  redis.call('zrem', KEYS[1], ARGV[1])
+end
+local others = redis.call('zcard', KEYS[1])
+if redis.call('zscore', KEYS[1], ARGV[1]) then others = others - 1 end
+return others
 """
 
 
@@ -154,9 +179,16 @@ def join_crawl(settings: BaseSettings, spider_name: str) -> tuple[str, bool]:
 
 
 class RedisScheduler(Scheduler):
-    """scrapy-redis' scheduler, keyed by crawl id, that survives Redis going away: requests it
-    cannot push wait in memory (they pass the shared dupefilter once Redis is back), and after
-    ``NEWS_REDIS_RETRY_SECONDS`` without Redis the worker stops (``redis_unavailable``)."""
+    """scrapy-redis' scheduler, keyed by crawl id, that takes work as soon as there is any and
+    survives Redis going away: requests it cannot push wait in memory (they pass the shared
+    dupefilter once Redis is back), and after ``NEWS_REDIS_RETRY_SECONDS`` without Redis the
+    worker stops (``redis_unavailable``).
+
+    Scrapy's engine asks the scheduler again only when something happens in this worker, or
+    every 5 s: a worker whose queue was empty when the others seeded it would sit idle. So
+    while it has nothing to hand, the engine is woken every ``NEWS_REDIS_POLL_SECONDS``. It
+    holds at most ``2 x CONCURRENT_REQUESTS`` requests between the queue and the end of their
+    scraping: what it cannot do soon stays in the queue for the other workers."""
 
     crawler: Crawler
 
@@ -166,11 +198,16 @@ class RedisScheduler(Scheduler):
         scheduler.crawler = crawler
         scheduler.stats = crawler.stats
         scheduler.retry_seconds = crawler.settings.getfloat("NEWS_REDIS_RETRY_SECONDS")
+        scheduler.poll_seconds = crawler.settings.getfloat("NEWS_REDIS_POLL_SECONDS")
+        scheduler.hold_max = 2 * crawler.settings.getint("CONCURRENT_REQUESTS")
         return scheduler
 
     def __init__(self, server: Any, **kwargs: Any) -> None:
         super().__init__(server, **kwargs)
         self.retry_seconds = 60.0
+        self.poll_seconds = 0.2
+        self.hold_max = 32
+        self.poll: CallLaterResult | None = None
         self.backlog: list[Request] = []
         self.down_since: float | None = None
         self.next_try = 0.0
@@ -186,6 +223,12 @@ class RedisScheduler(Scheduler):
             debug=spider.settings.getbool("DUPEFILTER_DEBUG"),
         )
         super().open(spider)
+
+    def close(self, reason: str) -> None:
+        if self.poll is not None:
+            self.poll.cancel()
+            self.poll = None
+        super().close(reason)
 
     # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
     def enqueue_request(self, request: Request) -> bool:
@@ -208,6 +251,16 @@ class RedisScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and self.hold_max and len(slot.inprogress) >= self.hold_max:
+            # The engine asks again when one of them is done.
+            return None
+        request = self._pop()
+        if request is None:
+            self._poll_later()
+        return request
+
+    def _pop(self) -> Request | None:
         if not self._redis_up():
             return None
         try:
@@ -224,6 +277,16 @@ class RedisScheduler(Scheduler):
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def _poll_later(self) -> None:
+        if self.poll is None and self.poll_seconds > 0:
+            self.poll = call_later(self.poll_seconds, self._wake)
+
+    def _wake(self) -> None:
+        self.poll = None
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and slot.closing is None:
+            slot.nextcall.schedule()
 
     def has_pending_requests(self) -> bool:
         if self.backlog or not self._redis_up():
@@ -288,27 +351,66 @@ def _unfiltered(request: Request) -> Request:
 
 
 class IdleClose:
-    """Closes a worker once the shared queue has been empty (and this worker had nothing in
-    flight) for ``NEWS_REDIS_IDLE_SECONDS``."""
+    """Closes a worker once the shared queue has been empty, with nothing in flight here and no
+    other worker of the crawl busy, for ``NEWS_REDIS_IDLE_SECONDS``: a worker that still has
+    pages in hand may yet fill the queue. Each worker marks itself busy in Redis while it has
+    work in hand (renewed every second; a killed worker's mark lapses after ``BUSY_SECONDS``)."""
 
-    def __init__(self, idle_seconds: float) -> None:
+    def __init__(self, crawler: Crawler, idle_seconds: float) -> None:
+        self.crawler = crawler
         self.idle_seconds = idle_seconds
         self.idle_since: float | None = None
+        self.loop: task.LoopingCall | None = None
+        self.key = ""
+        self.worker = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IdleClose:
         if not redis_url(crawler.settings):
             raise NotConfigured("NEWS_REDIS_URL is empty")
-        ext = cls(crawler.settings.getfloat("NEWS_REDIS_IDLE_SECONDS"))
+        ext = cls(crawler, crawler.settings.getfloat("NEWS_REDIS_IDLE_SECONDS"))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.busy, signal=signals.request_reached_downloader)
         return ext
 
+    def spider_opened(self, spider: Spider) -> None:
+        self.key = f"{_prefix(spider.name)}:{getattr(spider, 'crawl_id', '')}:busy"
+        self.worker = getattr(spider, "worker_id", "") or new_crawl_id()
+        self.server: redis.Redis = connection.from_settings(self.crawler.settings)
+        self.loop = task.LoopingCall(self.renew)
+        self.loop.start(BUSY_SECONDS / 5)
+
+    def spider_closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        self.mark(busy=False)
+
     def busy(self) -> None:
         self.idle_since = None
 
+    def renew(self) -> None:
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None and not engine.spider_is_idle():
+            self.mark(busy=True)
+
+    def mark(self, busy: bool) -> int:
+        """Marks this worker busy or not; how many others are busy (0 when Redis is away: the
+        scheduler reports the outage and decides when to stop)."""
+        if not self.key:
+            return 0
+        try:
+            seconds = BUSY_SECONDS if busy else 0
+            return int(self.server.eval(_BUSY, 1, self.key, self.worker, seconds))
+        except REDIS_DOWN:
+            return 0
+
     def spider_idle(self) -> None:
         now = time.monotonic()
+        if self.mark(busy=False):
+            self.idle_since = None
+            raise DontCloseSpider
         if self.idle_since is None:
             self.idle_since = now
         if now - self.idle_since < self.idle_seconds:
