@@ -1,4 +1,4 @@
-"""The output record: one dataclass whose field order is the JSON Lines schema (version 1.1)."""
+"""The output record: one dataclass whose field order is the JSON Lines schema (version 1.2)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, fields
 from importlib import resources
 from typing import Any
 
-SCHEMA_VERSION = "1.1"
+from crawler.extract.dates import date_precision, utc_instant
+
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass
@@ -30,7 +32,13 @@ class ArticleItem:
     date_published: str | None = None
     date_published_raw: str | None = None
     date_published_source: str | None = None
+    # 1.2: what the date pins down, and its UTC instant when it has one. Derived from the dates
+    # on every construction (``dataclasses.replace`` too), so they cannot disagree with them.
+    date_published_precision: str | None = field(default=None, init=False)
+    published_at: str | None = field(default=None, init=False)
     date_modified: str | None = None
+    date_modified_precision: str | None = field(default=None, init=False)
+    modified_at: str | None = field(default=None, init=False)
     language: str | None = None
     image_url: str | None = None
     categories: list[str] = field(default_factory=list)
@@ -52,6 +60,12 @@ class ArticleItem:
     # which is what change detection compares (``change_hash``): a line learned as template
     # after an article was delivered must not make the article look changed on a re-check.
     content_hash: str | None = field(default=None, metadata={"export": False})
+
+    def __post_init__(self) -> None:
+        self.date_published_precision = date_precision(self.date_published)
+        self.published_at = utc_instant(self.date_published)
+        self.date_modified_precision = date_precision(self.date_modified)
+        self.modified_at = utc_instant(self.date_modified)
 
     @property
     def change_hash(self) -> str | None:

@@ -2,10 +2,12 @@
 
 Runs after dedup, against the crawl state (``crawler.state``): a record whose id was delivered
 before with the same text hash is unchanged; with another text it is changed, and goes out
-again under the same ``id`` with ``version`` one up and ``date_modified`` set (the page's own,
-or now). A new record that repeats the text of a delivered record of the same site under
-another id, exactly or within ``NEWS_NEAR_DUPLICATE_BITS`` bits of its simhash, or one already
-emitted in this crawl, is dropped as a duplicate: the record delivered first wins.
+again under the same ``id`` with ``version`` one up and ``date_modified`` set: the page's own
+when it is later than the previous delivery, else when the change was found (a page that
+changed without touching its ``dateModified`` must not pass on the stale one). A new record
+that repeats the text of a delivered record of the same site under another id, exactly or
+within ``NEWS_NEAR_DUPLICATE_BITS`` bits of its simhash, or one already emitted in this crawl,
+is dropped as a duplicate: the record delivered first wins.
 
 While the store is unavailable (Redis went away) a record waits, for as long as the scheduler
 waits for Redis (``NEWS_REDIS_RETRY_SECONDS``); then it is rejected as ``state_unavailable``.
@@ -21,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from crawler.extract.dates import later_than
 from crawler.extract.fingerprints import fingerprint
 from crawler.extract.records import utc_now
 from crawler.items import ArticleItem
@@ -73,7 +76,9 @@ class IncrementalPipeline:
             item = replace(
                 item,
                 version=previous.version + 1,
-                date_modified=item.date_modified or utc_now(),
+                date_modified=item.date_modified
+                if later_than(item.date_modified, previous.delivered_at)
+                else item.fetched_at or utc_now(),
             )
         self.tracker.emitting(item, fp, previous)
         self.stats.inc_value(f"newscrawl/articles/{'new' if previous is None else 'changed'}")

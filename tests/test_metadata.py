@@ -8,7 +8,7 @@ from trafilatura.metadata import extract_author, extract_catstags
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
-from crawler.extract.dates import date_precision, parse_date, utc_instant
+from crawler.extract.dates import date_precision, later_than, parse_date, utc_instant
 from crawler.extract.encoding import decode_html
 from crawler.extract.metadata import (
     _catstags,
@@ -57,6 +57,15 @@ def test_parse_date(raw, tz, iso):
 def test_date_precision_and_utc_instant(iso, precision, instant):
     assert date_precision(iso) == precision
     assert utc_instant(iso) == instant
+
+
+def test_later_than_an_instant():
+    delivered = "2024-05-02T10:00:00Z"
+    assert later_than("2024-05-02T12:30:00+02:00", delivered)
+    assert not later_than("2024-05-02T11:30:00+02:00", delivered)
+    assert not later_than("2024-05-02T23:00:00", delivered)  # a local time: its day only
+    assert later_than("2024-05-03", delivered)
+    assert not later_than(None, delivered)
 
 
 def test_date_sources_in_order():

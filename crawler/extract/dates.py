@@ -168,3 +168,13 @@ def utc_instant(iso: str | None) -> str | None:
         return None
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def later_than(iso: str | None, instant: str) -> bool:
+    """Whether a normalised date is surely after a UTC instant (``…Z``): an instant compared as
+    one; a local time or a day only when its day comes after the instant's."""
+    if not iso:
+        return False
+    if at := utc_instant(iso):
+        return at > instant
+    return iso[:10] > instant[:10]
