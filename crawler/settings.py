@@ -65,7 +65,7 @@ NEWS_MAX_AGE_DAYS = 0.0
 # the same site is a near duplicate and dropped; 0: exact text duplicates only.
 NEWS_NEAR_DUPLICATE_BITS = 3
 # Output when no -o/-O is given: one file per site and run (%(site)s, %(crawl_date)s,
-# %(crawl_id)s; .gz to gzip); empty: no output.
+# %(crawl_id)s; .jsonl.gz, .jsonl.zst or .parquet for those formats); empty: no output.
 NEWS_OUTPUT = "out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl"
 # The crawl id (a scheduler's run id); empty: a new one, e.g. 20240605T101500Z-3fa9c1.
 NEWS_CRAWL_ID = ""
@@ -186,6 +186,8 @@ FEED_STORAGES = {
     "": "crawler.runfiles.feedstorage.AtomicFileFeedStorage",
     "file": "crawler.runfiles.feedstorage.AtomicFileFeedStorage",
 }
+# -O out.parquet (the extra "parquet"); .jsonl.gz and .jsonl.zst: crawler/runfiles/formats.py.
+FEED_EXPORTERS = {"parquet": "crawler.runfiles.parquet.ParquetItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = FIELD_ORDER
 FEED_STORE_EMPTY = True

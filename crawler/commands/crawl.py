@@ -10,10 +10,22 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from crawler.crawl import pool
+from crawler.runfiles import formats
 from crawler.runfiles.manifest import RunManifest
 
 
 class Command(crawl.Command):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Compressed and Parquet outputs by their names (crawler.runfiles.formats).
+        opts.output = [formats.cli_output(o) for o in opts.output or []]
+        opts.overwrite_output = [formats.cli_output(o) for o in opts.overwrite_output or []]
+        super().process_options(args, opts)
+        if feeds := self.settings.getdict("FEEDS"):
+            priority = self.settings.getpriority("FEEDS") or 0
+            self.settings.set("FEEDS", formats.by_extension(feeds), priority=priority)
+        elif output := self.settings.get("NEWS_OUTPUT"):
+            formats.by_extension({output: {"overwrite": True}})  # refused now, not at the end
+
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         self.crawler = super()._create_crawler(spidercls)
         return self.crawler

@@ -11,7 +11,8 @@ A distributed crawl (``crawl.distributed``) puts ``%(worker_id)s`` in the file n
 worker writes its own files.
 
 ``partitioned_feeds`` is the output of a crawl given no ``-o``/``-O``: one file per site,
-``NEWS_OUTPUT`` (e.g. ``out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl``, ``.gz`` to gzip).
+``NEWS_OUTPUT`` (e.g. ``out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl``; ``.jsonl.gz``,
+``.jsonl.zst`` or ``.parquet`` for those formats).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from scrapy.extensions.feedexport import ItemFilter
 from scrapy.signalmanager import SignalManager
 from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
+
+from crawler.runfiles import formats
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +169,7 @@ def partitioned_feeds(template: str, sites: Iterable[str]) -> dict[str, dict[str
             "overwrite": True,
             "store_empty": False,
         }
-        if uri.endswith(".gz"):
-            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        # .gz, .zst compressed; .parquet as Parquet (crawler.runfiles.formats).
+        options.update(formats.feed_options(uri))
         feeds[uri] = options
     return feeds

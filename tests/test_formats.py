@@ -1,0 +1,121 @@
+"""Output formats by file name: gzip and Zstandard JSON Lines, Parquet typed by the shipped
+schema, and an ``s3://`` feed written to a local S3 stand-in (a moto server)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from scrapy.exceptions import UsageError
+
+from crawler.runfiles import formats
+from crawler.runfiles.parquet import arrow_schema
+from tests.conftest import FAST, PORTAL_TRUTH, REPO
+
+
+def test_the_format_comes_from_the_name_before_the_compression():
+    assert formats.cli_output("out.jsonl.gz") == "out.jsonl.gz:jsonlines"
+    assert formats.cli_output("s3://b/x/out.csv.zst") == "s3://b/x/out.csv.zst:csv"
+    assert formats.cli_output("out.gz") == "out.gz:jsonlines"
+    assert formats.cli_output("out.jsonl.gz:jsonl") == "out.jsonl.gz:jsonl", "as given"
+    assert formats.cli_output("out.parquet") == "out.parquet"
+    feeds = formats.by_extension({"out.jsonl.gz": {"format": "jsonl", "overwrite": True}})
+    assert feeds["out.jsonl.gz"]["postprocessing"] == [formats.GZIP], "gzip whatever the format"
+    assert formats.by_extension({"o.parquet": {"overwrite": True}})["o.parquet"] == {
+        "overwrite": True,
+        "format": "parquet",
+    }
+    with pytest.raises(UsageError, match="cannot be appended"):
+        formats.by_extension({"o.parquet": {"format": "parquet"}})
+
+
+def test_the_parquet_schema_is_the_json_schema():
+    schema = arrow_schema()
+    assert schema.field("word_count").type == pa.int64()
+    assert not schema.field("word_count").nullable
+    assert schema.field("http_status").nullable
+    assert schema.field("authors").type == pa.list_(pa.field("item", pa.string(), False))
+    assert schema.field("date_published_source").nullable, "its enum allows null"
+    assert not schema.field("discovered_via").nullable
+
+
+def _crawl(tmp_path: Path, *args: str) -> str:
+    """The demo crawl with ``args``; its log, once it has exited 0."""
+    log = tmp_path / "crawl.log"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", *args]
+    for setting in [
+        *FAST,
+        f"NEWS_STATE={tmp_path / 'state.sqlite'}",
+        f"NEWS_REJECTS={tmp_path / 'rejects.jsonl'}",
+        f"LOG_FILE={log}",
+        "NEWS_EXTRACT_WORKERS=0",
+    ]:
+        cmd += ["-s", setting]
+    done = subprocess.run(cmd, cwd=REPO, timeout=300, capture_output=True, text=True)
+    text = (log.read_text("utf-8") if log.exists() else "") + done.stderr
+    assert done.returncode == 0, text[-3000:]
+    return text
+
+
+@pytest.mark.crawl
+def test_compressed_and_parquet_outputs_by_name(tmp_path):
+    gz, zst, parquet = (tmp_path / n for n in ("out.jsonl.gz", "out.jsonl.zst", "out.parquet"))
+    _crawl(tmp_path, "-O", str(gz), "-O", str(zst), "-O", str(parquet))
+    assert gz.read_bytes()[:2] == b"\x1f\x8b", "gzip, not plain text under a .gz name"
+    records = [json.loads(line) for line in gzip.decompress(gz.read_bytes()).splitlines()]
+    assert len(records) == len(PORTAL_TRUTH["articles"])
+    with zstandard.ZstdDecompressor().stream_reader(zst.open("rb")) as reader:
+        assert [json.loads(line) for line in reader.read().splitlines()] == records
+    table = pq.read_table(parquet)
+    assert table.schema == arrow_schema()
+    assert table.num_rows == len(records)
+    assert sorted(table.column("id").to_pylist()) == sorted(r["id"] for r in records)
+    by_id = {r["id"]: r for r in table.to_pylist()}
+    for record in records:
+        assert by_id[record["id"]] == record, "Parquet holds the same values, typed"
+
+
+@pytest.mark.crawl
+def test_an_s3_feed_is_written_to_the_bucket(tmp_path):
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        s3.create_bucket(Bucket="news")
+        _crawl(
+            tmp_path,
+            "-O",
+            "s3://news/daily/out.jsonl.gz",
+            "-s",
+            f"AWS_ENDPOINT_URL={endpoint}",
+            "-s",
+            f"NEWS_MANIFEST={tmp_path / 'manifest.json'}",
+            *("-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test"),
+            *("-s", "AWS_REGION_NAME=us-east-1"),
+        )
+        body = s3.get_object(Bucket="news", Key="daily/out.jsonl.gz")["Body"].read()
+    finally:
+        server.stop()
+    assert len(gzip.decompress(body).splitlines()) == len(PORTAL_TRUTH["articles"])
+    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    (file,) = manifest["files"]
+    assert file["uri"] == "s3://news/daily/out.jsonl.gz"
+    assert file["records"] == len(PORTAL_TRUTH["articles"])
