@@ -7,3 +7,7 @@ page_rejected = object()
 # rejection (a failed or refused request, a bad sitemap); the reason is its stats key under
 # ``newscrawl/``, e.g. ``failed/timeout``.
 page_failed = object()
+
+# Sent with item when the feed exporter failed to write a record it took: it is a reject
+# (unwritable), not delivered; the run manifest takes it out of its new or changed count.
+record_unwritten = object()

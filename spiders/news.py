@@ -107,10 +107,6 @@ class NewsSpider(scrapy.Spider):
             kwargs["sites_file"] = crawler.settings.get("NEWS_SITES_FILE")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.templates = TemplateLearner(crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"))
-        spider.pool = PagePool(
-            crawler.settings.getint("NEWS_EXTRACT_WORKERS"),
-            crawler.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
-        )
         # A queue that outlives this process (JOBDIR, Redis) must hold every request itself.
         if not (crawler.settings.get("JOBDIR") or crawler.settings.get("NEWS_REDIS_URL")):
             spider.frontier = Frontier(crawler.settings.getint("NEWS_SCHEDULED_PAGES_MAX"))
@@ -136,6 +132,11 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     def on_opened(self, spider: scrapy.Spider) -> None:
+        # Started only now: a crawl refused at start (crawler.errors) leaves no workers behind.
+        self.pool = PagePool(
+            self.settings.getint("NEWS_EXTRACT_WORKERS"),
+            self.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
+        )
         self.tracker = tracker = self.crawler.get_extension(StateTracker)
         if tracker is not None:
             # Template counts kept with the crawl state serve later runs and other workers.

@@ -12,7 +12,8 @@ request either server gets is appended to the access log as a JSON line: ``t`` (
 
 ``--site full`` (default): the home page links the good articles, every fault below, crawler
 traps, links with other schemes and to the other host; robots.txt names the hostile sitemaps.
-``plain``: good articles only. ``traps``: good articles and the traps.
+``plain``: good articles only. ``traps``: good articles and the traps. ``records``: good
+articles and the ``RECORD_TROUBLES`` pages (good articles with values a record must not carry).
 
 ``BAD`` maps each faulty path to the key under which newscrawl's stats file lists it;
 ``GOOD_DESPITE`` maps pages that must still become records, troubles and all, to a phrase of
@@ -118,6 +119,14 @@ GOOD_DESPITE: dict[str, str] = {
     "/news/2024/07/02/only-in-gzipped-sitemap.html": "gzipped sitemap",
     **{path: phrase for path, (phrase, _) in ENCODED.items()},
 }
+
+# Good articles whose metadata holds what breaks an output file or its readers: a lone surrogate
+# (JSON-LD "\ud83d"), NUL, U+2028 and U+2029. Each must be written, clean, exactly once.
+RECORD_TROUBLES: dict[str, str] = {
+    "/news/2024/08/01/lone-surrogate.html": "kept its byline",
+    "/news/2024/08/01/line-separators.html": "kept its summary",
+}
+GOOD_DESPITE.update(RECORD_TROUBLES)
 
 # Links of the home page that lead to GOOD_DESPITE pages by another path.
 CHAIN_START = "/go/chain/1"
@@ -234,12 +243,28 @@ def good_article(n: int) -> bytes:
     return article_html(title, _prose(rng), day).encode()
 
 
-def troubled_article(path: str) -> bytes:
-    """A good article whose text carries its GOOD_DESPITE phrase."""
+def troubled_article(path: str, head: str = "") -> bytes:
+    """A good article whose text carries its GOOD_DESPITE phrase; ``head`` goes in its head."""
     rng = random.Random(path)
     paragraphs = _prose(rng)
     paragraphs[1] = f"This story {GOOD_DESPITE[path]}. " + paragraphs[1]
-    return article_html(f"A story that {GOOD_DESPITE[path]}", paragraphs).encode()
+    meta = '<meta charset="utf-8">' + head
+    return article_html(f"A story that {GOOD_DESPITE[path]}", paragraphs, meta=meta).encode()
+
+
+# JSON-LD escapes: json.loads makes them a lone surrogate, NUL and the two separators.
+_RECORD_TROUBLE_HEADS = {
+    "lone-surrogate.html": (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"author": {"@type": "Person", "name": "Ann \\ud83d Example"}, '
+        '"keywords": ["flood\\u0000", "rain\\udc00"]}</script>'
+    ),
+    "line-separators.html": (
+        '<meta name="description" content="One line\u2028and another\u2029and a third">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"articleSection": ["World\\u2028Asia"], "keywords": "storm\\u2029wind"}</script>'
+    ),
+}
 
 
 # Clauses that read in all three scripts' languages well enough for a detector; combined at
@@ -488,6 +513,8 @@ class Site:
         links = [good_path(n) for n in range(1, self.articles + 1)]
         if self.kind in ("full", "traps"):
             links += TRAPS
+        if self.kind == "records":
+            links += list(RECORD_TROUBLES)
         if self.kind == "full":
             sitemap_only = {p for p in GOOD_DESPITE if p.startswith("/news/2024/07/")}
             links += [p for p in BAD if not p.startswith(("/sitemaps/", "/feeds/"))]
@@ -722,12 +749,12 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif name == "malformed-markup.html":
             self.send(200, malformed())
             return
-        self.send(200, troubled_article(path))
+        self.send(200, troubled_article(path, _RECORD_TROUBLE_HEADS.get(name, "")))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--site", choices=("full", "plain", "traps"), default="full")
+    parser.add_argument("--site", choices=("full", "plain", "traps", "records"), default="full")
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--robots", default="ok", help="ok, slow, 500 or crawl-delay=SECONDS")
     parser.add_argument("--access-log", type=Path)

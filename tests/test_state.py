@@ -19,7 +19,12 @@ from crawler.extract.fingerprints import distance, fingerprint, simhash
 from crawler.extract.records import record_id
 from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
-from crawler.runfiles.feedstorage import AtomicFileFeedStorage, partitioned_feeds, sha256_of
+from crawler.runfiles.feedstorage import (
+    AtomicFileFeedStorage,
+    partitioned_feeds,
+    sha256_of,
+    site_slug,
+)
 from crawler.runfiles.manifest import HealthRules, alerts, verdict
 from crawler.state.sqlite_store import SqliteState
 from crawler.state.store import Batch, CrawlState, PageState, RecordState
@@ -256,7 +261,7 @@ def test_health_rules_and_drop_alerts():
 def test_partitioned_feeds_one_file_per_site():
     feeds = partitioned_feeds("out/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl.gz", ["a b", "c"])
     assert list(feeds) == [
-        "out/a_b/%(crawl_date)s/%(crawl_id)s.jsonl.gz",
+        f"out/{site_slug('a b')}/%(crawl_date)s/%(crawl_id)s.jsonl.gz",
         "out/c/%(crawl_date)s/%(crawl_id)s.jsonl.gz",
     ]
     options = feeds["out/c/%(crawl_date)s/%(crawl_id)s.jsonl.gz"]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from crawler import __version__
-from crawler.extract import cleaning
+from crawler.extract import cleaning, sanitize
 from crawler.extract.extracted import EXTRACTOR, Extraction
 from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
@@ -70,7 +70,9 @@ def build_item(
 
 
 def clean_item(item: ArticleItem, drop_phrases: tuple[str, ...] = ()) -> ArticleItem:
-    """Normalised text fields, and the fields derived from the final text."""
+    """Normalised text fields, made safe to write (``sanitize``), and the fields derived from
+    the final text."""
+    item = sanitize.record(item)
     text = cleaning.clean_text(item.text or "", drop_phrases)
     title = cleaning.clean_line(item.title or "") or None
     description = cleaning.clean_line(item.description or "") or None

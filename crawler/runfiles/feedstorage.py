@@ -35,6 +35,7 @@ from scrapy.signalmanager import SignalManager
 from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
 
+from crawler.errors import StartupError
 from crawler.runfiles import formats
 
 logger = logging.getLogger(__name__)
@@ -154,14 +155,28 @@ class SiteFilter(ItemFilter):
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def site_slug(site: str) -> str:
+    """A site's name as one path segment: the name itself when it is safe; else its safe
+    characters plus 8 hex digits of its hash, so that names made alike by the replacement
+    (``新闻`` and ``资讯`` both ``site``, ``a/b`` and ``a_b``) keep files of their own."""
+    slug = _UNSAFE.sub("_", site).strip("._")
+    if slug == site:
+        return site
+    return f"{slug or 'site'}-{hashlib.sha256(site.encode('utf-8')).hexdigest()[:8]}"
+
+
 def partitioned_feeds(template: str, sites: Iterable[str]) -> dict[str, dict[str, Any]]:
     """FEEDS for one JSON Lines file per site from ``template`` (``%(site)s`` is the site's
-    name, made safe for a path; ``%(crawl_id)s``, ``%(crawl_date)s`` and Scrapy's own
-    ``%(name)s`` and ``%(time)s`` are filled in by the feed exporter). A site with nothing new
-    gets no file."""
+    ``site_slug``; ``%(crawl_id)s``, ``%(crawl_date)s`` and Scrapy's own ``%(name)s`` and
+    ``%(time)s`` are filled in by the feed exporter). A site with nothing new gets no file.
+    Two sites whose paths would still be one file (also on a case-insensitive file system)
+    are refused: each would replace the other's file."""
     feeds: dict[str, dict[str, Any]] = {}
+    owners: dict[str, str] = {}
     for site in sites:
-        uri = template.replace("%(site)s", _UNSAFE.sub("_", site).strip("._") or "site")
+        uri = template.replace("%(site)s", site_slug(site))
+        if (other := owners.setdefault(uri.casefold(), site)) != site:
+            raise StartupError(f"sites {other!r} and {site!r} would write the same file {uri}")
         options: dict[str, Any] = {
             "format": "jsonlines",
             "item_filter": SiteFilter,

@@ -306,6 +306,7 @@ class RunManifest:
             (ext.response_received, signals.response_received),
             (ext.item_scraped, signals.item_scraped),
             (ext.item_dropped, signals.item_dropped),
+            (ext.record_unwritten, news_signals.record_unwritten),
             (ext.feed_slot_closed, signals.feed_slot_closed),
             (ext.page_failed, news_signals.page_failed),
             (ext.page_rejected, news_signals.page_rejected),
@@ -357,6 +358,15 @@ class RunManifest:
         for key in ("date_published", "authors", "language"):
             if adapter.get(key):
                 tally.covered[key] += 1
+
+    def record_unwritten(self, item: Any) -> None:
+        """Counted by item_scraped, then not written: a reject (page_rejected), not a record."""
+        adapter = ItemAdapter(item)
+        tally = self._site(adapter.get("site"))
+        tally.articles["new" if (adapter.get("version") or 1) == 1 else "changed"] -= 1
+        for key in ("date_published", "authors", "language"):
+            if adapter.get(key):
+                tally.covered[key] -= 1
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         # Rejects are counted from page_rejected; unchanged articles from article_unchanged.

@@ -32,6 +32,7 @@ from scrapy.extensions.feedexport import FeedExporter, FeedSlot
 from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler import signals as news_signals
 from crawler.extract.fingerprints import BANDS, bands, distance
 from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
@@ -108,6 +109,9 @@ class StateTracker:
         # What each output file (by its storage) holds, until it is committed.
         self._pending: dict[int, list[tuple[RecordState, list[PageState]]]] = defaultdict(list)
         self._batches: dict[int, Batch] = {}
+        # The record the feed exporter is writing: what it emitted, and each file's count before.
+        self._writing: tuple[tuple[RecordState, list[PageState]], list[tuple[FeedSlot, int]]] | None
+        self._writing = None
         # Fingerprint bands of the records emitted in this crawl, for near duplicates.
         self._run_bands: dict[tuple[str, int, int], list[tuple[str, int]]] = defaultdict(list)
 
@@ -125,6 +129,7 @@ class StateTracker:
             crawler.settings.getfloat("NEWS_REDIS_RETRY_SECONDS"),
         )
         crawler.signals.connect(tracker.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(tracker.listen_after_exporter, signal=signals.spider_opened)
         crawler.signals.connect(tracker.response_received, signal=signals.response_received)
         crawler.signals.connect(tracker.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(tracker.item_dropped, signal=signals.item_dropped)
@@ -169,6 +174,11 @@ class StateTracker:
         return headers
 
     # --- after fetching ----------------------------------------------------------------------
+
+    def listen_after_exporter(self) -> None:
+        """Connected at spider_opened, after every extension connected its own handlers, so
+        that item_written runs after the feed exporter's item_scraped."""
+        self.crawler.signals.connect(self.item_written, signal=signals.item_scraped)
 
     def spider_opened(self, spider: Spider) -> None:
         self.crawl_id = getattr(spider, "crawl_id", None) or self.crawl_id
@@ -328,13 +338,35 @@ class StateTracker:
     def item_scraped(self, item: Any) -> None:
         """Note which output files take the record. Runs before the feed exporter's handler
         (EXTENSIONS order), so the slots are those the record is about to be written to."""
+        self._writing = None
         emitted = self._emitted.pop(getattr(item, "id", None) or "", None)
         exporter = self.crawler.get_extension(FeedExporter)
         if emitted is None or exporter is None:
             return
-        for slot in exporter.slots:
-            if slot.filter.accepts(item):
-                self._pending[id(slot.storage)].append(emitted)
+        slots = [(slot, slot.itemcount) for slot in exporter.slots if slot.filter.accepts(item)]
+        self._writing = (emitted, slots)
+
+    def item_written(self, item: Any) -> None:
+        """After the feed exporter: the record is delivered with the files that counted it
+        written. One it failed on (a value its encoder refuses, a full disk) is a reject
+        (``unwritable``) and not delivered, so the next crawl emits it again."""
+        if self._writing is None:
+            return
+        emitted, slots = self._writing
+        self._writing = None
+        written = [slot for slot, before in slots if slot.itemcount > before]
+        for slot in written:
+            self._pending[id(slot.storage)].append(emitted)
+        if slots and not written:
+            self.stats.inc_value("newscrawl/delivery/unwritten")
+            self.crawler.signals.send_catch_log(news_signals.record_unwritten, item=item)
+            self.crawler.signals.send_catch_log(
+                news_signals.page_rejected,
+                url=getattr(item, "url", None),
+                reason="unwritable",
+                detail="the feed exporter could not write the record",
+                site=getattr(item, "site", None),
+            )
 
     def feed_committing(self, storage: feedstorage.AtomicFileFeedStorage) -> None:
         """Stage the file's records before it is renamed into place."""

@@ -1,0 +1,185 @@
+"""Nothing lost, nothing twice (issue 19): real crawls of tests/faultserver.py whose records
+carry what breaks an output file, configurations whose sites clash in the output path, and
+exporters that cannot write a record. After each crawl, the records written plus the rejects
+account for every article page fetched, none is written twice, and none is marked delivered
+that is not in the committed file the crawl state names.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.errors import StartupError
+from crawler.runfiles.feedstorage import partitioned_feeds, site_slug
+from tests.conftest import (
+    FAST,
+    HOSTILE,
+    PORTAL,
+    REPO,
+    CrawlResult,
+    fault_server,
+    read_jsonl,
+    run_crawl,
+    serve,
+)
+from tests.faultserver import RECORD_TROUBLES, good_path
+
+pytestmark = pytest.mark.crawl
+
+ARTICLES = 3
+
+
+def delivered(state: Path) -> dict[str, str]:
+    """Record id -> the file the crawl state says delivered it."""
+    with sqlite3.connect(state) as db:
+        return dict(db.execute("SELECT id, delivered_file FROM records").fetchall())
+
+
+def assert_accounted(state: Path, result: CrawlResult, fetched: set[str], files: list[Path]):
+    """The acceptance invariant: every article page fetched is a record or a reject; no record
+    twice; every record the state calls delivered is in the committed file it names."""
+    ids = [r["id"] for r in result.records]
+    assert len(ids) == len(set(ids)), "a record written twice"
+    accounted = {r["url"] for r in result.records} | {r["url"] for r in result.rejects}
+    assert fetched <= accounted, f"fetched, neither written nor rejected: {fetched - accounted}"
+    in_files = {r["id"]: str(f) for f in files for r in read_jsonl(f)}
+    for record_id, file in delivered(state).items():
+        assert in_files.get(record_id) == file, f"{record_id} marked delivered, not in {file}"
+
+
+def article_urls(site_url: str, accessed: list[dict[str, Any]]) -> set[str]:
+    return {site_url + e["path"] for e in accessed if e["path"].startswith("/news/")}
+
+
+def test_unloadable_strings_are_made_valid_and_the_records_delivered_once(tmp_path):
+    """A JSON-LD author with a lone surrogate made the exporter fail on the record, which was
+    still marked delivered; NUL, U+2028 and U+2029 went out as they were."""
+    out = tmp_path / "out.jsonl"
+    with fault_server(tmp_path, "--site", "records", "--articles", str(ARTICLES)) as site:
+        result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
+        fetched = article_urls(site.url, site.accessed())
+        assert result.returncode == 0, result.log[-3000:]
+        raw = out.read_text("utf-8")
+        for bad in ("\u2028", "\u2029", "\\u0000", "\\ud8", "\\udc"):
+            assert bad not in raw, f"{bad!r} written"
+        # str.splitlines() breaks at U+2028 too: one line per record for every line reader.
+        assert len(raw.splitlines()) == len(result.records)
+        paths = {r["url"].removeprefix(site.url) for r in result.records}
+        assert paths == {good_path(n) for n in range(1, ARTICLES + 1)} | set(RECORD_TROUBLES)
+        by_path = {r["url"].removeprefix(site.url): r for r in result.records}
+        surrogate = by_path["/news/2024/08/01/lone-surrogate.html"]
+        assert surrogate["authors"] == ["Ann \ufffd Example"]
+        assert surrogate["tags"] == ["flood", "rain\ufffd"]
+        separators = by_path["/news/2024/08/01/line-separators.html"]
+        assert separators["description"] == "One line and another and a third"
+        assert separators["categories"] == ["World Asia"]
+        assert_accounted(tmp_path / "state.sqlite", result, fetched, [out])
+        assert " ERROR: " not in result.log, result.log[-3000:]
+
+        again = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
+    assert again.returncode == 0, again.log[-3000:]
+    assert again.records == [], "a record delivered before went out again"
+
+
+def test_a_record_the_exporter_cannot_write_is_a_reject_and_not_delivered(tmp_path):
+    """An output encoding that cannot hold a record's characters: the exporter fails on that
+    record. It was marked delivered (and counted new) though never written; now it is rejected
+    as unwritable and the next crawl, able to write it, delivers it."""
+    out = tmp_path / "out.jsonl"
+    args = ("--site", "records", "--articles", str(ARTICLES))
+    with fault_server(tmp_path, *args) as site:
+        start = ("-a", f"start_urls={site.url}/")
+        latin = [*HOSTILE, "FEED_EXPORT_ENCODING=latin-1"]
+        first = run_crawl(tmp_path, *start, settings=latin)
+        fetched = article_urls(site.url, site.accessed())
+        assert first.returncode == 0, first.log[-3000:]
+        unwritable = {r["url"].removeprefix(site.url) for r in first.rejects}
+        # U+FFFD, put in place of the lone surrogates, is not in Latin-1.
+        assert unwritable == {"/news/2024/08/01/lone-surrogate.html"}
+        assert {r["reason"] for r in first.rejects} == {"unwritable"}
+        assert first.stats["newscrawl/delivery/unwritten"] == 1
+        assert len(first.records) == ARTICLES + len(RECORD_TROUBLES) - 1
+        assert_accounted(tmp_path / "state.sqlite", first, fetched, [out])
+        manifest = json.loads(Path(f"{out}.manifest.json").read_text("utf-8"))
+        (tally,) = manifest["sites"].values()
+        assert tally["articles"]["new"] == len(first.records)
+
+        second = run_crawl(tmp_path, *start, settings=HOSTILE)
+    assert second.returncode == 0, second.log[-3000:]
+    assert [r["url"].removeprefix(site.url) for r in second.records] == sorted(unwritable)
+
+
+def test_site_names_alike_once_made_safe_keep_output_files_of_their_own():
+    feeds = partitioned_feeds("out/%(site)s/%(crawl_id)s.jsonl", ["新闻", "资讯", "a/b", "a_b"])
+    assert len(feeds) == 4
+    assert [o["site"] for o in feeds.values()] == ["新闻", "资讯", "a/b", "a_b"]
+    assert site_slug("a_b") == "a_b" and site_slug("demo") == "demo"
+    assert site_slug("a/b").startswith("a_b-") and site_slug("新闻").startswith("site-")
+    assert site_slug("新闻") == site_slug("新闻")
+    with pytest.raises(StartupError, match="'a' and 'A' would write the same file"):
+        partitioned_feeds("out/%(site)s.jsonl", ["a", "A"])
+    with pytest.raises(StartupError, match=r"the same file out/all\.jsonl"):
+        partitioned_feeds("out/all.jsonl", ["a", "b"])
+
+
+def _sites_file(tmp_path: Path, sites: dict[str, str]) -> Path:
+    path = tmp_path / "sites.toml"
+    path.write_text(
+        "".join(f'[sites."{name}"]\nstart_urls = ["{url}/"]\n' for name, url in sites.items()),
+        "utf-8",
+    )
+    return path
+
+
+def _crawl_sites(tmp_path: Path, sites_file: Path, output: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"sites={sites_file}"]
+    settings = [
+        *FAST,
+        *HOSTILE,
+        f"NEWS_OUTPUT={output}",
+        f"NEWS_STATE={tmp_path / 'state.sqlite'}",
+        f"NEWS_REJECTS={tmp_path / 'rejects.jsonl'}",
+        f"LOG_FILE={tmp_path / 'crawl.log'}",
+    ]
+    for setting in settings:
+        cmd += ["-s", setting]
+    return subprocess.run(cmd, cwd=REPO, timeout=180, capture_output=True, text=True)
+
+
+def test_two_sites_whose_names_were_one_path_both_deliver_every_article(tmp_path):
+    """新闻 and 资讯 both became ``site``: the second site's file replaced the first's, and its
+    records, never marked delivered, were lost again on every run."""
+    with (
+        fault_server(tmp_path, "--site", "plain", "--articles", str(ARTICLES)) as news,
+        serve(PORTAL) as portal,
+    ):
+        sites = _sites_file(tmp_path, {"新闻": news.url, "资讯": portal})
+        done = _crawl_sites(tmp_path, sites, f"{tmp_path}/out/%(site)s/%(crawl_id)s.jsonl")
+        fetched = article_urls(news.url, news.accessed())
+    log = (tmp_path / "crawl.log").read_text("utf-8")
+    assert done.returncode == 0, log[-3000:]
+    files = sorted(p for p in (tmp_path / "out").rglob("*.jsonl") if not p.name.startswith("."))
+    assert len(files) == 2, files
+    records = [r for f in files for r in read_jsonl(f)]
+    by_site = {f.parent.name: {r["site"] for r in read_jsonl(f)} for f in files}
+    assert sorted(by_site.values(), key=sorted) == [{"新闻"}, {"资讯"}]
+    assert len([r for r in records if r["site"] == "新闻"]) == ARTICLES
+    assert len([r for r in records if r["site"] == "资讯"]) > 0
+    result = CrawlResult(0, records, {}, read_jsonl(tmp_path / "rejects.jsonl"), log)
+    assert_accounted(tmp_path / "state.sqlite", result, fetched, files)
+
+
+def test_sites_that_would_still_share_a_file_are_refused_at_start(tmp_path):
+    sites = _sites_file(tmp_path, {"a": "http://127.0.0.1:9", "b": "http://127.0.0.1:9"})
+    done = _crawl_sites(tmp_path, sites, f"{tmp_path}/out/all.jsonl")
+    assert done.returncode == 2
+    assert "newscrawl: sites 'a' and 'b' would write the same file" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
