@@ -353,7 +353,12 @@ class NewsSpider(scrapy.Spider):
         listed = dates.date_from_feed(entry.date, entry.date_source or via, site.timezone)
         if self._too_old(listed):
             return None
-        meta = {"site": site.name, "via": via, "date_hint": (entry.date, entry.date_source)}
+        meta = {
+            "site": site.name,
+            "via": via,
+            "found_via": entry.found_via or via,
+            "date_hint": (entry.date, entry.date_source),
+        }
         return self._page(entry.url, meta, priority=3)
 
     def _too_old(self, date: dates.FoundDate | None) -> bool:
@@ -450,6 +455,7 @@ class NewsSpider(scrapy.Spider):
             site=site,
             date_hint=dates.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone),
             knowledge=self._template(site.name),
+            found_via=response.meta.get("found_via"),
         )
         try:
             outcome: PageOutcome = await self.pool.run(task)
@@ -520,7 +526,9 @@ class NewsSpider(scrapy.Spider):
     ) -> bool:
         """A page that yields no record: a reject when an article was expected (True), else a
         skip; counted either way."""
-        if expects_article(response.url, site, via) and reason != "listing_url":
+        # A listing page a sitemap lists is no lost article.
+        listing = reason in ("listing_url", "listing_structure")
+        if expects_article(response.url, site, via) and not listing:
             found = f"found none: {detail}" if detail else "found none"
             self.crawler.signals.send_catch_log(
                 page_rejected,

@@ -44,6 +44,8 @@ def test_sitemap_index_and_google_news_urlset():
         ("http://news.example.cn/a/content_1.htm", "2022-03-01T10:22:33+08:00"),
         ("http://news.example.cn/b.htm", "2022-03-03"),
     ]
+    # How each was listed, a vote in the article verdict: a Google News entry counts more.
+    assert [e.found_via for e in parsed.entries] == ["news_sitemap", "sitemap"]
 
 
 def test_sitemap_entities_are_not_expanded_or_fetched(tmp_path):
@@ -97,6 +99,7 @@ def test_rss_and_atom_feeds():
         ("http://news.example.cn/a.htm", "Tue, 01 Mar 2022 10:22:33 +0800"),
         ("http://news.example.cn/b.htm", None),
     ]
+    assert {e.found_via for e in parse_feed(rss, BASE) or []} == {"feed"}
     atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry>
       <link rel="self" href="/self"/><link href="/c.htm"/>
       <published>2022-03-01T00:00:00Z</published></entry></feed>"""

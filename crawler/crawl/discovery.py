@@ -22,11 +22,14 @@ COMMON_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A URL a sitemap or feed lists, with the date it gives (raw) and where that came from."""
+    """A URL a sitemap or feed lists, with the date it gives (raw) and where that came from,
+    and how it was listed (``found_via``: "news_sitemap" for a Google News entry, "sitemap",
+    "feed"), a vote in the article verdict."""
 
     url: str
     date: str | None = None
     date_source: str | None = None  # sitemap or feed
+    found_via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ def _sitemap_entry(node: etree._Element, base_url: str) -> Entry | None:
     if _local(node.tag) not in ("url", "sitemap"):
         return None
     loc = lastmod = published = None
+    news = False
     for child in node.iter():
         name = _local(child.tag)
         text = (child.text or "").strip()
@@ -103,8 +107,12 @@ def _sitemap_entry(node: etree._Element, base_url: str) -> Entry | None:
             lastmod = text
         elif name == "publication_date":
             published = text
+        elif name == "news":
+            news = True
     url = join_url(base_url, loc)
-    return Entry(url, published or lastmod, "sitemap") if url else None
+    if not url:
+        return None
+    return Entry(url, published or lastmod, "sitemap", "news_sitemap" if news else "sitemap")
 
 
 def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
@@ -132,7 +140,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
             elif name == "guid" and link is None and child.get("isPermaLink") != "false":
                 link = (child.text or "").strip() or None
         if url := join_url(base_url, link):
-            entries.append(Entry(url, date, "feed"))
+            entries.append(Entry(url, date, "feed", "feed"))
     return entries
 
 

@@ -45,6 +45,7 @@ class PageTask:
     site: SiteConfig
     date_hint: FoundDate | None
     knowledge: SiteKnowledge
+    found_via: str | None = None  # news_sitemap, sitemap, feed: a vote in the article verdict
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,14 @@ def process_page(task: PageTask) -> PageOutcome:
     from crawler.extract.extraction import extract_page
 
     decoded = decode_html(task.body, task.content_type)
-    ext = extract_page(decoded.text, task.url, task.site, task.date_hint, task.knowledge)
+    ext = extract_page(
+        decoded.text,
+        task.url,
+        task.site,
+        task.date_hint,
+        task.knowledge,
+        found_via=task.found_via,
+    )
     listing = not ext.is_article
     drop = task.site.drop_phrases
     text = clean_text(ext.text, drop) if ext.text and not listing else ""

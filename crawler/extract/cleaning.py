@@ -20,7 +20,7 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?。！？…»\"”)]$")
 # A line this heavy is a paragraph rather than a heading, a label or a link.
-_PROSE_WEIGHT = 80
+PROSE_WEIGHT = 80
 
 
 def clean_line(text: str) -> str:
@@ -70,7 +70,7 @@ def weight(text: str) -> int:
 
 def is_prose(line: str) -> bool:
     """A line long enough to be a paragraph of prose."""
-    return weight(line) >= _PROSE_WEIGHT
+    return weight(line) >= PROSE_WEIGHT
 
 
 def is_sentence(line: str) -> bool:

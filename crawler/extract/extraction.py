@@ -36,7 +36,7 @@ from crawler.extract import (
 )
 from crawler.extract.extracted import Extraction
 from crawler.extract.templates import SiteKnowledge
-from crawler.extract.verdict import PageSignals, article_verdict
+from crawler.extract.verdict import PageSignals, article_verdict, has_byline, has_dateline
 from crawler.sites import SiteConfig
 
 # Inline elements of trafilatura's output format; every other element is a block.
@@ -67,9 +67,13 @@ def extract_page(
     site: SiteConfig | None = None,
     date_hint: dates.FoundDate | None = None,
     knowledge: SiteKnowledge | None = None,
+    *,
+    found_via: str | None = None,
 ) -> Extraction:
     """Extract one page. ``date_hint`` is the sitemap/feed date seen before fetching;
-    ``knowledge`` what the crawl has learned of the site's template so far."""
+    ``knowledge`` what the crawl has learned of the site's template so far; ``found_via``
+    where the URL was found ("news_sitemap", "sitemap", "feed", "listing"), a vote in the
+    article verdict."""
     tree = _parse(html)
     if tree is None:
         return Extraction(is_article=False, verdict="unparsable")
@@ -90,6 +94,7 @@ def extract_page(
     link_texts = [a.text_content() for a in body.iter("a")] if body is not None else []
     flat_body = " ".join(body_text.split())
     header = _header_text(flat_body, h1 or title)
+    headline_above = _headline_above(flat_body, (title, h1))
     page_link_density = _link_density(body_text, link_texts)
     og_type = (metadata.meta_content(metas, "og:type") or "").lower() or None
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld, metas)
@@ -104,8 +109,14 @@ def extract_page(
         lines.insert(at, lead)
     # Without a headline to anchor on, the dateline is at the top of the body.
     header = header or " ".join(lines[:3])[:300]
-    text = _finish(lines, headlines, knowledge)
-    untemplated = _finish(lines, headlines, None) if knowledge and knowledge.boilerplate else None
+    headline_links = _headline_links(link_texts)
+    teasers = _teaser_blocks(body) if body is not None and len(headline_links) >= 4 else []
+    text = _without_teasers(_finish(lines, headlines, knowledge), teasers)
+    untemplated = (
+        _without_teasers(_finish(lines, headlines, None), teasers)
+        if knowledge and knowledge.boilerplate
+        else None
+    )
     warnings: list[str] = []
     language, overruled = metadata.detect_language(text or "", declared)
     if overruled:
@@ -121,15 +132,22 @@ def extract_page(
         warnings.append("no_date")
     elif date_hint and date is not date_hint and dates.days_apart(date, date_hint) > 2:
         warnings.append(f"date_disagrees_with_{date_hint.source}")
+    prose = [line for line in (text or "").splitlines() if cleaning.is_prose(line)]
     signals = PageSignals(
         og_type=og_type,
         jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),
         title=title,
         text_chars=_chars(text or ""),
-        long_paragraphs=sum(1 for line in (text or "").splitlines() if cleaning.is_prose(line)),
+        long_paragraphs=len(prose),
         link_density=page_link_density,
+        article_elements=sum(1 for _ in body.iter("article")) if body is not None else 0,
+        headline_above=headline_above,
+        headline_links=len(headline_links),
+        headline_links_weight=sum(map(cleaning.weight, headline_links)),
+        prose_weight=sum(map(cleaning.weight, prose)),
+        teaser_prose=sum(1 for line in prose if _is_teaser(line, teasers)),
     )
-    is_article, verdict = article_verdict(url, signals, site)
+    is_article, verdict = article_verdict(url, signals, site, found_via=found_via)
     canonical = _canonical(tree, metas, base, url, site, warnings)
     result = Extraction(
         is_article=is_article,
@@ -366,12 +384,92 @@ def _first_text(tree: HtmlElement, xpath: str) -> str | None:
     return None
 
 
+def _headline_above(flat_body: str, headlines: tuple[str | None, ...]) -> bool:
+    """Whether the page's headline stands in its body with a dateline or byline under it. A
+    section's name ("World", "国际") stands above its listing's dates too: a headline is
+    longer."""
+    for headline in headlines:
+        if headline and cleaning.weight(headline) >= _HEADLINE_WEIGHT:
+            header = _header_text(flat_body, headline)
+            if header and (has_dateline(header) or has_byline(header)):
+                return True
+    return False
+
+
 def _header_text(flat_body: str, headline: str | None) -> str:
     """The text just after the headline: where datelines and bylines stand."""
     if not headline:
         return ""
     at = flat_body.find(headline)
     return flat_body[at : at + len(headline) + 300] if at >= 0 else ""
+
+
+_HEADLINE_WEIGHT = 20
+# A link text this heavy (CJK counted twice) is a headline; lighter ones are navigation.
+_HEADLINE_LINK = (16, 240)
+
+
+def _headline_links(link_texts: list[str]) -> list[str]:
+    """The page's distinct links that read as headlines: what a listing is made of."""
+    low, high = _HEADLINE_LINK
+    texts = dict.fromkeys(" ".join(t.split()) for t in link_texts)
+    return [t for t in texts if low <= cleaning.weight(t) <= high]
+
+
+# A teaser block: a headline link that opens at most this much text, and some prose after it.
+_TEASER_MAX = 600
+
+
+def _teaser_blocks(body: HtmlElement) -> list[str]:
+    """The texts of blocks that open with a headline link on a line of its own followed by a
+    paragraph's worth of text: the entries of a listing with teasers, or of a "more stories"
+    box, whose teasers extraction keeps as prose while it drops their headlines."""
+    low, high = _HEADLINE_LINK
+    blocks: list[str] = []
+    for link in body.iter("a"):
+        headline = " ".join(link.text_content().split())
+        if not low <= cleaning.weight(headline) <= high:
+            continue
+        # The line the link stands on must be the headline alone (not a link in a paragraph).
+        el: HtmlElement | None = link
+        while el is not None and el.tag not in structure.BLOCK_TAGS and el is not body:
+            el = el.getparent()
+        if el is None or el is body or " ".join(el.text_content().split()) != headline:
+            continue
+        for _ in range(3):
+            el = el.getparent() if el is not None else None
+            if el is None or el is body:
+                break
+            block = " ".join(el.text_content().split())
+            size = cleaning.weight(block)
+            if size > _TEASER_MAX or not block.startswith(headline):
+                break
+            # What is not link text: a teaser is prose, a list of links is none.
+            unlinked = size - sum(cleaning.weight(a.text_content()) for a in el.iter("a"))
+            if unlinked >= cleaning.PROSE_WEIGHT:
+                blocks.append(block)
+                break
+    return blocks
+
+
+def _is_teaser(line: str, teasers: list[str]) -> bool:
+    return cleaning.is_prose(line) and any(line[:60] in teaser for teaser in teasers)
+
+
+def _without_teasers(text: str | None, teasers: list[str]) -> str | None:
+    """The text without the teasers of other stories that follow the article's own prose
+    (a "more stories" box extraction took in). Teasers that come first are the page's
+    content: a listing, which the verdict refuses."""
+    if not text or not teasers:
+        return text
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if cleaning.is_prose(line)), None)
+    if first is None or _is_teaser(lines[first], teasers):
+        return text
+    kept = lines[: first + 1] + [
+        line for line in lines[first + 1 :] if not _is_teaser(line, teasers)
+    ]
+    return "\n".join(kept)
 
 
 def _link_density(body_text: str, link_texts: list[str]) -> float:

@@ -1,5 +1,10 @@
-"""Is this page an article? The verdict from the page's own signals, the site's URL patterns
-and the URL's shape; pure functions, no Scrapy."""
+"""Is this page an article? A weighted vote of the page's own signals, where its URL was found
+and the URL's shape, as a news reader would judge it; pure functions, no Scrapy.
+
+No signal decides alone (a site's own URL patterns excepted): an article without og:type on a
+URL without a date is still an article when its headline, dateline and prose say so, and a
+section page a sitemap lists is still a listing when it is made of headline links.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +24,40 @@ _ARTICLE_URL = re.compile(
     r"[/_-](content|article|story|news|detail|doc)[_-]?\w*\d{4,}|\d{6,}\.(s?html?|php)$|"
     r"/[a-z0-9]+(-[a-z0-9]+){3,}(\.s?html?|/)?$)"
 )
+# A whole day in the path and an item after it: an article, even under "/archive/".
+_DATED_ITEM = re.compile(r"/(19|20)\d\d[/_-]?[01]\d[/_-]?[0-3]\d/[^/]*\d[^/]*$")
 _ERROR_TITLE = re.compile(
     r"(?i)(\b(404|410)\b|not found|page (not|no longer) (found|available)|error|"
     r"页面不存在|页面未找到|找不到|出错|seite nicht gefunden|página no encontrada|page introuvable|"
     r"nie znaleziono|access denied|forbidden|just a moment|attention required)"
 )
+# A dateline: a day with its month and year, in figures, in CJK or with a month's name.
+_MONTHS = (
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|"
+    r"oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+    r"octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|"
+    r"października|listopada|grudnia"
+)
+_DATELINE = re.compile(
+    rf"(?i)((19|20)\d\d[-/.年]\s*[01]?\d[-/.月]\s*[0-3]?\d|[0-3]?\d[-/.][01]?\d[-/.](19|20)\d\d|"
+    rf"\b[0-3]?\d\.?\s+({_MONTHS})\w*\.?,?\s+(19|20)\d\d|\b({_MONTHS})\w*\.?\s+[0-3]?\d,?\s+"
+    rf"(19|20)\d\d|\d+\s*(minutes?|hours?|days?|min|hrs?|Stunden|heures|horas)\s+ago|"
+    rf"\d+\s*(分钟|小时|天)前)"
+)
+_BYLINE = re.compile(
+    r"(?i)(^|\s)(by|von|por|par|di|door|av|przez|autor|author|written by)\s+\w|"
+    r"(作者|记者|来源|编辑|责任编辑|撰文|通讯员)\s*[:：]?"
+)
+
+# Votes. A page is an article from ``_ENOUGH`` points on.
+_ENOUGH = 2
+_FOUND_VIA_VOTE = {"news_sitemap": 3, "feed": 3, "sitemap": 1}
+# A listing has at least this many headline links.
+_LISTING_LINKS = 8
+# Prose, in weight (CJK counted twice): a paragraph under a headline, some prose, much prose.
+_BRIEF, _SOME_PROSE, _MUCH_PROSE = 150, 300, 1000
 
 
 def url_kind(url: str) -> str | None:
@@ -32,11 +66,23 @@ def url_kind(url: str) -> str | None:
     path = parts.path or "/"
     if path in ("/", "") and not parts.query:
         return "listing"
+    if _DATED_ITEM.search(path):
+        return "article"
     if _LISTING_URL.search(path + ("?" + parts.query if parts.query else "")):
         return "listing"
     if _ARTICLE_URL.search(path):
         return "article"
     return None
+
+
+def has_dateline(text: str) -> bool:
+    """A date as datelines give it (figures, CJK, a month's name, "3 hours ago")."""
+    return _DATELINE.search(text) is not None
+
+
+def has_byline(text: str) -> bool:
+    """A byline or source line ("By …", "作者：", "来源：")."""
+    return _BYLINE.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +95,45 @@ class PageSignals:
     text_chars: int  # characters of kept article text, whitespace excluded
     long_paragraphs: int  # paragraphs long enough to be prose
     link_density: float  # share of the page's body text inside links
+    article_elements: int = 0  # <article> elements: one is the article, many are teasers
+    headline_above: bool = False  # a headline with a dateline or byline under it
+    headline_links: int = 0  # links with a headline's length (listing entries, related links)
+    headline_links_weight: int = 0  # their text, CJK counted twice
+    prose_weight: int = 0  # the kept text's prose paragraphs, CJK counted twice
+    teaser_prose: int = 0  # prose paragraphs that stand under a headline link (teasers)
+
+
+def listing_structure(signals: PageSignals, typed: bool) -> bool:
+    """Many headline links and little prose: a home, section, tag or search page, whatever
+    its URL or where it was found; so is a page whose prose is teasers under headline links.
+    A page that says it is an article (its type, a headline with a dateline or byline) is
+    not refused for its links alone: an article's related links can outweigh a short article.
+    """
+    if signals.headline_links < _LISTING_LINKS:
+        return False
+    if signals.teaser_prose >= 3 and 2 * signals.teaser_prose >= signals.long_paragraphs:
+        return True
+    if typed or signals.headline_above:
+        return False
+    if signals.long_paragraphs <= 1 and signals.text_chars < 500:
+        return True
+    return (
+        signals.article_elements != 1 and signals.headline_links_weight > 3 * signals.prose_weight
+    )
 
 
 def article_verdict(
-    url: str | None, signals: PageSignals, site: SiteConfig | None, min_chars: int = 80
+    url: str | None,
+    signals: PageSignals,
+    site: SiteConfig | None,
+    min_chars: int = 80,
+    *,
+    found_via: str | None = None,
 ) -> tuple[bool, str]:
-    """(is_article, reason). Site URL patterns are authoritative; otherwise the URL shape,
-    og:type/JSON-LD type and the amount of prose vote.
+    """(is_article, reason). Site URL patterns are authoritative; otherwise the page's type
+    (og:type, JSON-LD), an only ``<article>``, a headline with dateline or byline above prose,
+    the amount of prose, where the URL was found (``found_via``: "news_sitemap" and "feed"
+    count much, "sitemap" some, "listing" nothing) and the URL's shape vote.
 
     A page that claims to be an article (pattern, type or URL shape) stays one even with too
     little text: validation then rejects it with a reason instead of it vanishing as a skip.
@@ -65,29 +143,45 @@ def article_verdict(
     site_says = site.is_article_url(url) if site and url else None
     if site_says is False:
         return False, "site_pattern"
-    typed = signals.jsonld_article or signals.og_type == "article"
+    typed = signals.jsonld_article or signals.og_type in ("article", "news")
     kind = url_kind(url) if url and url.startswith("http") else None
+    not_article = "listing_url" if kind == "listing" else "not_enough_signals"
     if signals.text_chars < min_chars:
         if site_says or (typed and kind != "listing"):
             return True, "article"
         # A listing's text is its links, which extraction leaves out.
         return False, "listing_url" if kind == "listing" else "too_little_text"
-    score = 2 if site_says else 0
+    if not site_says and listing_structure(signals, typed):
+        return False, "listing_url" if kind == "listing" else "listing_structure"
+    prose = signals.prose_weight
+    score = 3 if site_says else 0
+    score += _FOUND_VIA_VOTE.get(found_via or "", 0)
     if typed:
+        score += 2
+    if signals.article_elements == 1:
+        score += 1
+    if signals.headline_above and prose >= _BRIEF:
         score += 2
     if kind == "article":
         score += 1
     elif kind == "listing":
-        score -= 2
-    if signals.long_paragraphs >= 2:
+        score -= 1
+    if prose >= _SOME_PROSE:
         score += 1
-    if signals.long_paragraphs >= 5 or signals.text_chars >= 1500:
+    if prose >= _MUCH_PROSE or signals.long_paragraphs >= 5:
+        score += 1
+    # Prose with few links around it: a page of text, not a hub.
+    if (
+        signals.long_paragraphs >= 2
+        and signals.link_density < 0.2
+        and signals.headline_links_weight < prose
+    ):
         score += 1
     if signals.link_density > 0.5:
         score -= 2
-    if score >= 2:
+    if score >= _ENOUGH:
         return True, "article"
-    return False, "listing_url" if kind == "listing" else "not_enough_signals"
+    return False, not_article
 
 
 def expects_article(url: str, site: SiteConfig, via: str) -> bool:
