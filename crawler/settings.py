@@ -18,10 +18,12 @@ COMMANDS_MODULE = "crawler.commands"
 NEWS_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 # Sites file for `-a site=NAME` given without `-a sites=FILE`; None: the bundled sites.toml.
 NEWS_SITES_FILE = None
-# Pages that could not become a record, with URL and reason. %(name)s and %(time)s as in FEEDS.
-NEWS_REJECTS = "data/rejects/%(name)s-%(time)s.jsonl"
-# The crawl stats as JSON at the end of the crawl; empty: next to the first feed output
-# (<output>.stats.json), or data/stats/<spider>-<time>.json when there is no feed.
+# Pages that could not become a record, with URL and reason (%(crawl_id)s, %(name)s, %(time)s
+# filled in); empty: beside the output (<output>.rejects.jsonl for one -O file,
+# <output root>/rejects/<crawl_id>.jsonl for NEWS_OUTPUT, else data/rejects/<crawl_id>.jsonl).
+NEWS_REJECTS = ""
+# The crawl stats as JSON at the end of the crawl; empty: beside the output as NEWS_REJECTS
+# (<output>.stats.json, <output root>/stats/<crawl_id>.json or data/stats/<crawl_id>.json).
 NEWS_STATS_FILE = ""
 # A record's text must have at least this many non-space characters (a CJK one counts 3).
 NEWS_MIN_TEXT_CHARS = 200
@@ -88,8 +90,13 @@ NEWS_HEALTH_RUNS = 5
 # The job a run belongs to (also -a job=NAME): its history keys "the previous run" and the
 # health baseline; empty: derived from the sites and their start URLs.
 NEWS_JOB = ""
-# Where job histories are kept (<dir>/<job>/history.json); empty: jobs/ beside NEWS_STATE.
+# Where job histories and latest-delivery pointers are kept (<dir>/<job>/history.json,
+# latest.json); empty: jobs/ beside NEWS_STATE.
 NEWS_JOBS_DIR = ""
+# Retention: the files of a job's runs (outputs, manifests, stats, rejects) beyond the newest
+# NEWS_KEEP_RUNS, or older than NEWS_KEEP_DAYS, are removed at the end of a run (0: kept).
+NEWS_KEEP_RUNS = 0
+NEWS_KEEP_DAYS = 0.0
 # A site whose article pages fell by more than this share since the job's previous run is
 # flagged in the manifest's alerts (0: no comparison).
 NEWS_DROP_ALERT = 0.5

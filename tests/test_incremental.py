@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from hashlib import sha1
+from hashlib import sha1, sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -419,3 +419,47 @@ def test_a_demo_run_between_two_runs_of_a_job_is_no_baseline(tmp_path):
         first_id,
         manifest["crawl_id"],
     ], "the demo run is in no job's history"
+
+
+def test_run_files_are_named_by_crawl_id_and_latest_names_the_delivery(tmp_path):
+    """Partitioned gzipped output, run files beside it by default, two runs of one job kept to
+    the last one (NEWS_KEEP_RUNS=1)."""
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news"]
+    for setting in [
+        f"NEWS_OUTPUT={out}/%(site)s/%(crawl_date)s/%(crawl_id)s.jsonl.gz",
+        f"NEWS_STATE={tmp_path / 'state.sqlite'}",
+        f"LOG_FILE={tmp_path / 'crawl.log'}",
+        "NEWS_KEEP_RUNS=1",
+        *FAST,
+        *LOCAL,
+    ]:
+        cmd += ["-s", setting]
+    manifests = []
+    with news_site(4) as site:
+        site.articles[site.add(5)].shell = True
+        for _ in range(2):
+            args = ["-a", f"start_urls={site.url}/", "-a", "job=hourly"]
+            done = subprocess.run([*cmd, *args], cwd=REPO, timeout=300, capture_output=True)
+            assert done.returncode == 0, (tmp_path / "crawl.log").read_text("utf-8")[-3000:]
+            (path,) = (out / "manifests").glob("*.json")
+            manifests.append(json.loads(path.read_text("utf-8")))
+            site.add(6)
+    first, second = manifests
+    assert second["job"] == "hourly" and second["previous"]["crawl_id"] == first["crawl_id"]
+    crawl_id = second["crawl_id"]
+    stats, rejects = second["run_files"]["stats"], second["run_files"]["rejects"]
+    assert stats["path"] == f"{out}/stats/{crawl_id}.json"
+    assert rejects["path"] == f"{out}/rejects/{crawl_id}.jsonl"
+    assert stats["sha256"] == sha256(Path(stats["path"]).read_bytes()).hexdigest()
+    assert read_jsonl(Path(rejects["path"]))[0]["reason"].startswith("not_article/")
+    (delivered,) = second["files"]
+    assert delivered["uri"].endswith(f"/{crawl_id}.jsonl.gz") and delivered["records"] == 1
+    latest = json.loads((tmp_path / "jobs" / "hourly" / "latest.json").read_text("utf-8"))
+    assert latest["crawl_id"] == crawl_id and latest["healthy"] is True
+    assert latest["files"] == [{k: delivered[k] for k in ("uri", "records", "sha256")}]
+    assert latest["stats"] == stats["path"] and latest["rejects"] == rejects["path"]
+    (first_file,) = first["files"]
+    assert not Path(first_file["uri"]).exists(), "the first run's output went (NEWS_KEEP_RUNS)"
+    assert not Path(first["run_files"]["stats"]["path"]).exists()
+    assert Path(delivered["uri"]).exists()

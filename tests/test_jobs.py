@@ -3,6 +3,7 @@ the history file, the reject share and the yield baseline."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,10 @@ def test_the_history_keeps_each_runs_figures_per_site(tmp_path):
     assert first == {
         "crawl_id": "c1",
         "finished_at": "2024-06-05T10:00:00Z",
+        "finish_reason": "finished",
         "manifest": "m1.json",
         "healthy": True,
+        "files": ["m1.json"],
         "sites": {"ex": {"article_pages": 26, "rejected": 15, "records": 26}},
     }
     assert second["healthy"] is False
@@ -105,3 +108,58 @@ def test_an_unreadable_history_is_set_aside(tmp_path):
         history.runs()
     aside = history.set_aside()
     assert aside.read_text("utf-8") == "{not json" and history.runs() == []
+
+
+def _run(folder: Path, crawl_id: str, finished_at: str, *names: str) -> dict[str, Any]:
+    files = []
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(crawl_id, "utf-8")
+        files.append(str(folder / name))
+    return {"crawl_id": crawl_id, "finished_at": finished_at, "files": files, "sites": {}}
+
+
+def test_retention_removes_old_runs_files_but_not_a_file_a_kept_run_lists(tmp_path):
+    history = jobs.JobHistory(tmp_path / "job")
+    runs = [
+        _run(tmp_path, "c1", "2020-01-01T00:00:00Z", "out/a/2020-01-01/c1.jsonl", "out.jsonl"),
+        _run(tmp_path, "c2", "2099-01-01T00:00:00Z", "out/a/2099-01-01/c2.jsonl", "out.jsonl"),
+        _run(tmp_path, "c3", "2099-01-02T00:00:00Z", "m3.json", "out.jsonl"),
+    ]
+    jobs.write_json_atomically(history.path, runs)
+    assert history.apply_retention(0, 0) == [], "no limit: nothing removed"
+    removed = history.apply_retention(keep_runs=2, keep_days=0)
+    assert removed == [str(tmp_path / "out/a/2020-01-01/c1.jsonl")]
+    assert not (tmp_path / "out/a/2020-01-01").exists(), "the emptied date folder goes too"
+    assert (tmp_path / "out/a/2099-01-01").is_dir() and (tmp_path / "out.jsonl").exists()
+    assert history.runs()[0]["files"] == [], "the history says so"
+    assert [run["crawl_id"] for run in history.runs()] == ["c1", "c2", "c3"], "figures stay"
+    removed = history.apply_retention(keep_runs=0, keep_days=365 * 200)
+    assert removed == []
+
+
+def test_latest_names_the_runs_committed_outputs(tmp_path):
+    history = jobs.JobHistory(tmp_path / "job")
+    manifest = {
+        **_manifest("c9", ex=_site(3)),
+        "job": "job",
+        "health": {"ok": True, "exit_code": 0},
+        "files": [
+            {"uri": "out/ex/c9.jsonl", "records": 3, "sha256": "ab", "committed": True},
+            {"uri": "out/ey/c9.jsonl", "records": 2, "sha256": "cd", "committed": False},
+        ],
+        "run_files": {"stats": {"path": "s.json", "sha256": "ef"}, "rejects": None},
+    }
+    history.write_latest(manifest, Path("m.json"))
+    latest = json.loads((tmp_path / "job" / "latest.json").read_text("utf-8"))
+    assert latest == {
+        "job": "job",
+        "crawl_id": "c9",
+        "finished_at": "2024-06-05T10:00:00Z",
+        "healthy": True,
+        "exit_code": 0,
+        "manifest": "m.json",
+        "files": [{"uri": "out/ex/c9.jsonl", "records": 3, "sha256": "ab"}],
+        "stats": "s.json",
+        "rejects": None,
+    }

@@ -6,8 +6,11 @@ start URLs, so that the same command is the same job. Runs of the demo portal an
 workers (whose manifests are merged afterwards) belong to no job and never become a baseline;
 ``scrapy parse`` and ``scrapy try`` write no manifest at all.
 
-A job's history is ``<NEWS_JOBS_DIR>/<job>/history.json``: the last runs' per-site figures,
-written atomically. ``NEWS_JOBS_DIR`` empty: ``jobs/`` beside the crawl state file.
+A job's history is ``<NEWS_JOBS_DIR>/<job>/history.json``: the last runs' per-site figures and
+files, written atomically. ``NEWS_JOBS_DIR`` empty: ``jobs/`` beside the crawl state file.
+Beside it, ``latest.json`` names the last run's delivery (its committed outputs, manifest,
+stats and rejects), for whatever loads the job's output; retention (``NEWS_KEEP_RUNS``,
+``NEWS_KEEP_DAYS``) removes older runs' files.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from crawler.runfiles import paths
 from crawler.sites import SiteConfig
 
 # Runs kept in a history: far more than any baseline needs, and a few KB.
@@ -84,8 +88,11 @@ class JobHistory:
         entry = {
             "crawl_id": manifest["crawl_id"],
             "finished_at": manifest["finished_at"],
+            "finish_reason": manifest.get("finish_reason"),
             "manifest": str(path),
             "healthy": manifest["health"]["ok"],
+            # Every local file of the run, for retention.
+            "files": _local_files(manifest, path),
             "sites": {
                 name: {
                     "article_pages": site["article_pages"],
@@ -96,6 +103,44 @@ class JobHistory:
             },
         }
         write_json_atomically(self.path, [*runs, entry][-HISTORY_KEPT:])
+
+    def write_latest(self, manifest: Mapping[str, Any], path: Path) -> None:
+        """``latest.json``: the run just finished and what it delivered (``files``: its
+        committed outputs, none when it found nothing new)."""
+        run_files = manifest.get("run_files") or {}
+        latest = {
+            "job": manifest.get("job"),
+            "crawl_id": manifest["crawl_id"],
+            "finished_at": manifest["finished_at"],
+            "healthy": manifest["health"]["ok"],
+            "exit_code": manifest["health"]["exit_code"],
+            "manifest": str(path),
+            "files": [
+                {k: f[k] for k in ("uri", "records", "sha256") if k in f}
+                for f in manifest["files"]
+                if f.get("committed") is not False and f.get("records")
+            ],
+            "stats": (run_files.get("stats") or {}).get("path"),
+            "rejects": (run_files.get("rejects") or {}).get("path"),
+        }
+        write_json_atomically(self.folder / "latest.json", latest)
+
+    def apply_retention(self, keep_runs: int, keep_days: float) -> list[str]:
+        """Removes the files of the runs retention lets go (a file a kept run lists too, as
+        ``-O out.jsonl`` is in every run's, stays); what it removed."""
+        if not (keep_runs or keep_days):
+            return []
+        runs = self.runs()
+        old = set(paths.expired(runs, keep_runs, keep_days))
+        if not any(runs[i].get("files") for i in old):
+            return []
+        kept = {f for i, run in enumerate(runs) if i not in old for f in run.get("files", [])}
+        doomed = [f for i in sorted(old) for f in runs[i].get("files", []) if f not in kept]
+        removed = paths.remove(doomed)
+        for i in old:
+            runs[i]["files"] = []
+        write_json_atomically(self.path, runs)
+        return removed
 
 
 def baseline(runs: list[dict[str, Any]], last: int) -> dict[str, tuple[float, int]]:
@@ -115,3 +160,15 @@ def write_json_atomically(path: Path, data: Any) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
     temp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
     temp.replace(path)
+
+
+def _local_files(manifest: Mapping[str, Any], path: Path) -> list[str]:
+    found = [str(path)]
+    for file in manifest["files"]:
+        local = paths.local_path(file["uri"])
+        if local is not None and file.get("committed") is not False:
+            found.append(str(local))
+    for run_file in (manifest.get("run_files") or {}).values():
+        if run_file:
+            found.append(run_file["path"])
+    return found

@@ -19,11 +19,11 @@ import os
 import secrets
 import socket
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
@@ -34,8 +34,10 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
-from crawler.runfiles import feedstorage, jobs
-from crawler.runfiles.rejects import RejectItem
+from crawler.runfiles import feedstorage, jobs, paths
+from crawler.runfiles.paths import with_worker_id
+from crawler.runfiles.rejects import RejectItem, RejectsFile
+from crawler.runfiles.runstats import StatsFile
 from crawler.state import tracker as state
 
 logger = logging.getLogger(__name__)
@@ -59,18 +61,6 @@ def new_crawl_id(now: datetime | None = None) -> str:
 def worker_id() -> str:
     """The default ``NEWS_WORKER_ID``: host name and process id."""
     return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def with_worker_id(template: str) -> str:
-    """An output or manifest path template with the worker id in the file name, so that the
-    workers of a distributed crawl write their own files."""
-    if not template or "%(worker_id)s" in template:
-        return template
-    if "%(crawl_id)s" in template:
-        return template.replace("%(crawl_id)s", "%(crawl_id)s.%(worker_id)s")
-    head, sep, name = template.rpartition("/")
-    stem, dot, ext = name.partition(".")
-    return f"{head}{sep}{stem}.%(worker_id)s{dot}{ext}"
 
 
 def merge_manifests(manifests: list[dict[str, Any]], rules: HealthRules) -> dict[str, Any]:
@@ -267,6 +257,8 @@ class RunManifest:
         rules: HealthRules,
         jobs_dir: Path | None = None,
         job: str = "",
+        keep_runs: int = 0,
+        keep_days: float = 0.0,
     ) -> None:
         self.path_template = path
         self.stats = stats
@@ -275,6 +267,11 @@ class RunManifest:
         self.jobs_dir = jobs_dir
         # The job named by NEWS_JOB or -a job=; empty: derived from the sites when they open.
         self.job: str | None = job
+        # Retention of the job's run files (NEWS_KEEP_RUNS, NEWS_KEEP_DAYS; 0: no limit).
+        self.keep_runs = keep_runs
+        self.keep_days = keep_days
+        # Finds this run's stats and rejects extensions (set by from_crawler).
+        self._get_extension: Callable[[type[Any]], Any] = lambda cls: None
         self.crawl_id = new_crawl_id()
         self.worker_id = ""
         self.spider_name = "crawl"
@@ -290,7 +287,9 @@ class RunManifest:
     def from_crawler(cls, crawler: Crawler) -> RunManifest:
         settings = crawler.settings
         rules = HealthRules.from_settings(settings)
-        path = settings.get("NEWS_MANIFEST") or _beside_output(crawler)
+        path = settings.get("NEWS_MANIFEST") or paths.beside_output(
+            settings, ".manifest.json", "manifests", ".json"
+        )
         jobs_dir: Path | None = jobs.jobs_dir(settings)
         if settings.get("NEWS_REDIS_URL"):
             # One manifest per worker of a distributed crawl (scrapy manifest-merge joins them).
@@ -299,7 +298,17 @@ class RunManifest:
             # and a worker's share of a crawl is no baseline for the next one.
             rules = replace(rules, min_articles=0, min_yield=0)
             jobs_dir = None
-        ext = cls(path, crawler.stats, rules, jobs_dir, settings.get("NEWS_JOB") or "")
+        ext = cls(
+            path,
+            crawler.stats,
+            rules,
+            jobs_dir,
+            settings.get("NEWS_JOB") or "",
+            settings.getint("NEWS_KEEP_RUNS"),
+            settings.getfloat("NEWS_KEEP_DAYS"),
+        )
+        # The stats and rejects extensions, asked for once all extensions are built.
+        ext._get_extension = crawler.get_extension
         for handler, signal in (
             (ext.spider_opened, signals.spider_opened),
             (ext.spider_closed, signals.spider_closed),
@@ -389,7 +398,7 @@ class RunManifest:
 
     def feed_slot_closed(self, slot: FeedSlot) -> None:
         storage = slot.storage
-        local = _local_path(slot.uri)
+        local = paths.local_path(slot.uri)
         entry: dict[str, Any] = {"uri": slot.uri, "records": slot.itemcount}
         if isinstance(storage, feedstorage.AtomicFileFeedStorage):
             entry.update(sha256=storage.sha256, committed=storage.committed)
@@ -400,19 +409,14 @@ class RunManifest:
         self.files.append(entry)
 
     def engine_stopped(self) -> None:
-        path = Path(
-            self.path_template
-            % {
-                "crawl_id": self.crawl_id,
-                "worker_id": self.worker_id,
-                "name": self.spider_name,
-                "time": _stamp(),
-            }
-        )
+        path = paths.fill(self.path_template, self.crawl_id, self.spider_name, self.worker_id)
         history = self._history()
         runs = self._runs(history)
-        previous = runs[-1] if runs else None
+        # The job's last run that got to its end.
+        finished = [r for r in runs if r.get("finish_reason") not in _CUT_SHORT]
+        previous = finished[-1] if finished else None
         manifest = self.build()
+        manifest["run_files"] = self._run_files()
         manifest["previous"] = (
             {"crawl_id": previous.get("crawl_id"), "path": previous.get("manifest")}
             if previous
@@ -427,14 +431,29 @@ class RunManifest:
         }
         jobs.write_json_atomically(path, manifest)
         self.path = path
-        # A run cut short says nothing of what the site yields.
-        if history is not None and self.finish_reason not in _CUT_SHORT:
+        if history is not None:
             history.append(runs, manifest, path)
+            history.write_latest(manifest, path)
+            for removed in history.apply_retention(self.keep_runs, self.keep_days):
+                logger.info("Removed an old run's file: %(path)s", {"path": removed})
+                self.stats.inc_value("newscrawl/retention/removed")
         for alert in manifest["alerts"]:
             logger.warning("Compared with the previous run: %(alert)s", {"alert": alert})
         for failure in self.failures:
             logger.error("Unhealthy run: %(failure)s", {"failure": failure})
         logger.info("Run manifest written to %(path)s", {"path": path})
+
+    def _run_files(self) -> dict[str, Any]:
+        """The stats and rejects files of this run, with their SHA-256 (null: none written)."""
+        found: dict[str, Any] = {"stats": None, "rejects": None}
+        stats = getattr(self._get_extension(StatsFile), "written", None)
+        rejects_file = self._get_extension(RejectsFile)
+        # The rejects file exists only when this run rejected a page.
+        rejects = rejects_file.path if getattr(rejects_file, "written", False) else None
+        for kind, file in (("stats", stats), ("rejects", rejects)):
+            if file is not None:
+                found[kind] = {"path": str(file), "sha256": feedstorage.sha256_of(file)}
+        return found
 
     def build(self) -> dict[str, Any]:
         sites = {name: tally.summary() for name, tally in sorted(self.sites.items())}
@@ -480,34 +499,5 @@ class RunManifest:
             return []
 
 
-def _beside_output(crawler: Crawler) -> str:
-    """``<output>.manifest.json`` for one local output file; ``<root>/manifests/<crawl>.json``
-    for partitioned output under ``<root>`` (NEWS_OUTPUT); else under ``data/manifests``."""
-    for uri, options in crawler.settings.getdict("FEEDS").items():
-        local = _local_path(str(uri))
-        if local is None:
-            continue
-        if "%(" not in str(local):
-            return f"{local}.manifest.json"
-        if "site" in options:  # one of the per-site feeds of NEWS_OUTPUT
-            local = _local_path(crawler.settings.get("NEWS_OUTPUT")) or local
-        root = str(local).split("%(", 1)[0].rsplit("/", 1)[0] or "."
-        return f"{root}/manifests/%(crawl_id)s.json"
-    return "data/manifests/%(crawl_id)s.json"
-
-
-def _local_path(uri: str) -> Path | None:
-    parts = urlsplit(uri)
-    if parts.scheme == "file":
-        return Path(parts.path)
-    if parts.scheme == "" or len(parts.scheme) == 1:  # a path (or a Windows drive letter)
-        return Path(uri)
-    return None
-
-
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")

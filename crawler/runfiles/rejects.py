@@ -1,7 +1,8 @@
 """The rejects file: every page that was fetched but could not become a record, one JSON line
 each with its URL and reason, and a per-reason counter in the crawl stats.
 
-Settings: ``NEWS_REJECTS`` (path; ``%(name)s`` and ``%(time)s`` are filled in as in FEEDS).
+Settings: ``NEWS_REJECTS`` (path; ``%(crawl_id)s``, ``%(name)s`` and ``%(time)s`` are filled in;
+empty: beside the output, ``crawler.runfiles.paths``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import IO, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
+from crawler.runfiles import paths
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +42,16 @@ class RejectsFile:
         self.stats = stats
         self.signals = signal_manager
         self.path: Path | None = None
+        # Whether this run rejected any page (the file exists only then).
+        self.written = False
         self._file: IO[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RejectsFile:
-        template = crawler.settings.get("NEWS_REJECTS")
-        if not template:
-            raise NotConfigured("NEWS_REJECTS is empty")
+        settings = crawler.settings
+        template = settings.get("NEWS_REJECTS") or paths.beside_output(
+            settings, ".rejects.jsonl", "rejects", ".jsonl"
+        )
         ext = cls(template, crawler.stats, crawler.signals)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -55,8 +60,9 @@ class RejectsFile:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")
-        self.path = Path(self.path_template % {"name": spider.name, "time": stamp})
+        crawl_id = getattr(spider, "crawl_id", "") or "crawl"
+        worker = getattr(spider, "worker_id", "")
+        self.path = paths.fill(self.path_template, crawl_id, spider.name, worker)
 
     def spider_closed(self, spider: Spider) -> None:
         if self._file is not None:
@@ -96,4 +102,5 @@ class RejectsFile:
             assert self.path is not None, "spider_opened not seen"
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
+            self.written = True
         return self._file

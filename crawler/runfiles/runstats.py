@@ -5,23 +5,23 @@ Besides the counters, ``newscrawl/bad_urls`` maps each reason a URL yielded noth
 ``page_failed`` reasons, and ``rejected/<reason>``) to those URLs, the first
 ``NEWS_BAD_URLS_MAX`` of each: the counters say how many, the lists say which.
 
-Settings: ``NEWS_STATS_FILE``, ``FEEDS``, ``NEWS_BAD_URLS_MAX``.
+Settings: ``NEWS_STATS_FILE`` (empty: beside the output, ``crawler.runfiles.paths``), ``FEEDS``,
+``NEWS_BAD_URLS_MAX``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
+from crawler.runfiles import paths
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,14 @@ class StatsFile:
         self.max_urls = max_urls
         # Kept here, not in the stats collector, so Scrapy's stats dump in the log stays short.
         self.bad_urls: dict[str, list[str]] = {}
+        # Where the stats were written (the run manifest lists the file).
+        self.written: Path | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsFile:
         ext = cls(
-            crawler.settings.get("NEWS_STATS_FILE") or _beside_feed(crawler),
+            crawler.settings.get("NEWS_STATS_FILE")
+            or paths.beside_output(crawler.settings, ".stats.json", "stats", ".json"),
             crawler.stats,
             crawler.settings.getint("NEWS_BAD_URLS_MAX"),
         )
@@ -61,24 +64,18 @@ class StatsFile:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._spider_name = spider.name
+        self._crawl_id = getattr(spider, "crawl_id", "") or "crawl"
+        self._worker_id = getattr(spider, "worker_id", "")
         self._reason = reason
 
     def engine_stopped(self) -> None:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")
         name = getattr(self, "_spider_name", "crawl")
-        path = Path(self.path % {"name": name, "time": stamp})
+        crawl_id = getattr(self, "_crawl_id", "crawl")
+        path = paths.fill(self.path, crawl_id, name, getattr(self, "_worker_id", ""))
         data: dict[str, Any] = {"finish_reason": getattr(self, "_reason", None)}
         data.update(self.stats.get_stats())
         data["newscrawl/bad_urls"] = self.bad_urls
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), "utf-8")
+        self.written = path
         logger.info("Crawl stats written to %(path)s", {"path": path})
-
-
-def _beside_feed(crawler: Crawler) -> str:
-    for uri in crawler.settings.getdict("FEEDS"):
-        parts = urlsplit(str(uri))
-        if parts.scheme in ("", "file") and "%(" not in str(uri):
-            local = parts.path if parts.scheme == "file" else str(uri)
-            return local + ".stats.json"
-    return "data/stats/%(name)s-%(time)s.json"
