@@ -11,7 +11,8 @@ it is reported). newscrawl's figures come from the record as a crawl writes it (
 the clean pipeline's rules); trafilatura's from ``bare_extraction(with_metadata=True)`` on the
 same decoded text.
 
-- title exact: equal after whitespace is squashed (case and punctuation count).
+- title exact: equal as a reader sees them: spacing squashed, invisible characters (soft hyphens,
+  zero-width spaces) aside; case and punctuation count.
 - authors F1: names compared case-folded, micro-averaged over pages whose truth names the
   authors (on fundus every page: an empty list is the truth that there is no byline).
 - date same day: the calendar day each states; same instant: the UTC instant equal, on pages
@@ -110,7 +111,10 @@ class Tally:
 
 
 def squash(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
+    """Text as a reader sees it: NFC, spacing squashed, invisible format characters (soft
+    hyphens, zero-width spaces) left out."""
+    text = unicodedata.normalize("NFC", text or "")
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
 
 
 def title_exact(got: str | None, want: str) -> bool:

@@ -14,12 +14,14 @@ from crawler.extract.metadata import (
     _catstags,
     _dom_author,
     byline_candidates,
+    choose_title,
     clean_authors,
     clean_title,
     detect_language,
     find_published,
     meta_tags,
     read_jsonld,
+    strip_site,
 )
 from tests.conftest import FIXTURES
 
@@ -117,6 +119,74 @@ def test_date_sources_in_order():
 )
 def test_clean_title(title, h1, names, host, clean):
     assert clean_title(title, h1, names, host) == clean
+
+
+@pytest.mark.parametrize(
+    ("h1s", "og", "headline", "page_title", "title"),
+    [
+        # og:title agrees with the h1: the publisher's headline, site name off.
+        (
+            ["Storm hits coast"],
+            "Storm hits coast | Daily Mail Online",
+            None,
+            None,
+            "Storm hits coast",
+        ),
+        # A kicker before the h1 ("Neue Leipziger Schule: …") is not the headline…
+        (
+            ["Neue Leipziger Schule: Judy Lybke, ganz und gar nicht eigenartig"],
+            "Judy Lybke, ganz und gar nicht eigenartig",
+            None,
+            None,
+            "Judy Lybke, ganz und gar nicht eigenartig",
+        ),
+        # … nor one before og:title, nor a section after it.
+        (
+            ["Newborns left in dustbins: Madhya Pradesh tops India again"],
+            "Infant Abandonment: Newborns left in dustbins: Madhya Pradesh tops India again"
+            " | Bhopal News",
+            None,
+            None,
+            "Newborns left in dustbins: Madhya Pradesh tops India again",
+        ),
+        # Two kickers, one headline.
+        (
+            ["Eskalation im Nahen Osten - «Die Zurückhaltung hat viel mit den USA zu tun»"],
+            "Iranischer Angriff auf Israel: «Die Zurückhaltung hat viel mit den USA zu tun»",
+            None,
+            None,
+            "«Die Zurückhaltung hat viel mit den USA zu tun»",
+        ),
+        # Dashes inside the headline stay; zero-width characters go.
+        (
+            ["Zwei Rücktritte - und viele offene Fragen"],
+            "Zwei Rück\u200btritte - und viele offene Fragen | tagesschau.de",
+            None,
+            None,
+            "Zwei Rücktritte - und viele offene Fragen",
+        ),
+        # No og:title: JSON-LD's headline; neither: the <title> less its site suffix.
+        ([], None, "Markets rally", "Markets rally | Reuters", "Markets rally"),
+        (["中国网"], None, None, "京东科技助力江苏数字经济_中国网科技", "京东科技助力江苏数字经济"),
+    ],
+)
+def test_choose_title(h1s, og, headline, page_title, title):
+    names = ["Daily Mail", "Reuters", "中国网科技"]
+    assert choose_title(h1s, og, headline, page_title, names, "www.example.de") == title
+
+
+def test_strip_site_keeps_the_headline_whole():
+    names = ["한국일보"]
+    assert strip_site("장동혁, 제명했지만 부담 커졌다-정치ㅣ한국일보", names, None) == (
+        "장동혁, 제명했지만 부담 커졌다"
+    )
+    assert strip_site("Zinsen: Sinkt der Leitzins? Klare Ansage", [], "www.morgenpost.de") == (
+        "Zinsen: Sinkt der Leitzins? Klare Ansage"
+    )
+    assert strip_site("Streit um die Corona-Pandemie | tagesschau.de", [], "www.tagesschau.de") == (
+        "Streit um die Corona-Pandemie"
+    )
+    assert strip_site("BBC News - Storm hits coast", [], "www.bbc.co.uk") == "Storm hits coast"
 
 
 def test_clean_authors():

@@ -87,7 +87,14 @@ def extract_page(
     if site:
         site_names.append(site.name)
     host = urlsplit(url).hostname if url else None
-    title = metadata.clean_title(_first_text(tree, "//title") or meta.title, h1, site_names, host)
+    title = metadata.choose_title(
+        [" ".join(el.text_content().split()) for el in tree.iter("h1")],
+        metadata.meta_content(metas, "og:title"),
+        jsonld.headline,
+        _first_text(tree, "//title") or meta.title,
+        site_names,
+        host,
+    )
     # Read once: the header, the link density and the link lines all need them.
     body = tree.find("body")
     body_text = body.text_content() if body is not None else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -364,13 +364,136 @@ def find_modified(jsonld: JsonLd, metas: dict[str, str], tz: str | None) -> str 
 
 # --- titles ------------------------------------------------------------------------------------
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»/]\s+|\s*[_｜|–—]\s*|\s+-\s*|--")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»/*]\s+|\s*[_｜|–—：ㅣ]\s*|\s+-\s*|--")
+# Invisible characters that only break matching and searching: zero-width spaces and joiners,
+# the word joiner, byte-order marks, soft hyphens.
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\xad]")
+# A kicker stands before the headline it introduces: "Neue Leipziger Schule: Judy Lybke, …".
+_KICKER_SEPARATOR = re.compile(r"\s*[:：|｜–—-]\s*$")
+_SUFFIX_SEPARATOR = re.compile(r"\s*[|｜–—:：·»]|\s+[-*]\s")
+# A hyphen without spaces sets off a section only in CJK or Hangul ("…-정치"), never in a
+# compound ("Corona-Pandemie").
+_SECTION_SUFFIX = re.compile(
+    r"(?:\s+[-|/·]\s+|[_|｜ㅣ/])[^\s\-_|｜ㅣ/]{1,12}$|-[\u3131-\ud7a3\u4e00-\u9fff]{1,6}$"
+)
+_KICKER_SPLIT = re.compile(r"\s*[:：]\s+|\s+[-–—|]\s+")
+
+
+def choose_title(
+    h1s: Sequence[str],
+    og_title: str | None,
+    headline: str | None,
+    page_title: str | None,
+    site_names: Sequence[str],
+    host: str | None,
+) -> str | None:
+    """The article's headline: the publisher's own (``og:title``, else JSON-LD ``headline``)
+    without a site name; where the page's ``h1`` is the same headline with a kicker or a
+    suffix set off by a separator ("Kicker: headline | Section"), or the two share a headline
+    behind different kickers, that headline. Without either, the ``<title>`` less its site
+    suffix (or the ``h1`` it contains)."""
+    h1s = [h for h in (_squash(h) for h in h1s) if h]
+    stated = og_title or headline
+    if not stated:
+        return clean_title(page_title, h1s[0] if h1s else None, site_names, host)
+    stated = strip_site(stated, site_names, host)
+    for h1 in h1s:
+        if _fold(h1) == _fold(stated) or _framed(stated, h1):
+            return stated
+        if (inner := _framed(h1, stated)) or (inner := _shared_headline(h1, stated)):
+            return inner
+    return stated
+
+
+_QUOTES = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
+)
+
+
+def _fold(text: str) -> str:
+    """A title compared: case and quote style aside, character for character (so that a
+    position in the folded text is one in the text)."""
+    folded = text.translate(_QUOTES).lower()
+    return folded if len(folded) == len(text) else text.translate(_QUOTES)
+
+
+def _framed(short: str, long: str) -> str | None:
+    """``short`` as ``long`` writes it, when ``long`` is ``short`` with a kicker before it
+    and/or a suffix after it, each set off by a separator ("Kicker: short | Section")."""
+    short_f, long_f = _fold(short), _fold(long)
+    at = long_f.find(short_f)
+    if len(short_f) < 10 or at < 0 or long_f == short_f or len(short_f) < 0.4 * len(long_f):
+        return None
+    before, after = long_f[:at], long_f[at + len(short_f) :]
+    if before and not _KICKER_SEPARATOR.search(before):
+        return None
+    if after and not _SUFFIX_SEPARATOR.match(after):
+        return None
+    return long[at : at + len(short_f)]
+
+
+def _shared_headline(a: str, b: str) -> str | None:
+    """The headline two titles share behind different kickers ("Kicker A: headline",
+    "Kicker B - headline"), as ``b`` writes it."""
+    heads, tails = [], []
+    for title in (a, b):
+        found = next((m for m in _KICKER_SPLIT.finditer(title) if m.start() > 0), None)
+        heads.append(set(_fold(title[: found.start()]).split()) if found else set())
+        tails.append(title[found.end() :] if found else "")
+    if not tails[1] or len(tails[1]) < 0.4 * len(b) or _fold(tails[0]) != _fold(tails[1]):
+        return None
+    # Different kickers, not one headline with its first words spelt two ways.
+    return tails[1] if len(heads[0] & heads[1]) < 0.5 * len(heads[0] | heads[1]) else None
+
+
+def strip_site(title: str, site_names: Sequence[str], host: str | None) -> str:
+    """The title without a site name after or before it ("… | Reuters", "BBC News - …",
+    "…：朝日新聞デジタル"); the rest is kept as written, dashes and colons inside included."""
+    title = _squash(title)
+    is_site = _site_matcher(site_names, host)
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    if separators:
+        last = separators[-1]
+        if title[last.end() :].strip() and is_site(title[last.end() :]):
+            title = title[: last.start()].strip()
+            # A one-word section between headline and site name: "…-정치ㅣ한국일보".
+            if section := _SECTION_SUFFIX.search(title):
+                title = title[: section.start()].strip()
+        first = separators[0]
+        if first.start() > 0 and is_site(title[: first.start()]) and first.end() < len(title):
+            title = title[first.end() :].strip()
+    return title
+
+
+_GENERIC_LABELS = frozenset({"www", "com", "net", "org", "gov", "edu", "co", "news"})
+
+
+def _site_matcher(site_names: Sequence[str], host: str | None) -> Callable[[str], bool]:
+    """Whether a piece of a title names the site: one of its names, or its host."""
+    host_letters = re.sub(r"\W", "", (host or "").lower())
+    labels = [label for label in (host or "").lower().split(".") if label not in _GENERIC_LABELS]
+    names = {n for n in (re.sub(r"\W", "", name.lower()) for name in site_names) if len(n) >= 2}
+
+    def is_site(part: str) -> bool:
+        letters = re.sub(r"\W", "", part.lower())
+        if len(letters) < 2:
+            return False
+        return (
+            any(n in letters or letters in n for n in names)
+            or any(label in letters for label in labels if len(label) > 3)
+            # "BBC News" on www.bbc.co.uk
+            or any(letters.startswith(label) for label in labels if len(label) == 3)
+            or (len(letters) >= 4 and letters in host_letters)
+        )
+
+    return is_site
 
 
 def clean_title(
-    title: str | None, h1: str | None, site_names: list[str], host: str | None
+    title: str | None, h1: str | None, site_names: Sequence[str], host: str | None
 ) -> str | None:
-    """Drop the site suffix or prefix ("…_中国网科技", "… | Reuters", "Reuters - …")."""
+    """A ``<title>`` without its site suffix or prefix ("…_中国网科技", "… | Reuters",
+    "Reuters - …"): the ``h1`` it contains, else its longest part that is not the site."""
     if not title:
         return h1
     title = _squash(title)
@@ -381,15 +504,7 @@ def clean_title(
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p and p.strip()]
     if len(parts) < 2:
         return title
-    host_labels = {label for label in (host or "").lower().split(".") if len(label) > 3}
-    names = [n.lower() for n in site_names if n]
-
-    def is_site(part: str) -> bool:
-        low = part.lower().replace(" ", "")
-        return any(n and (n in low or low in n) for n in names) or any(
-            label in low for label in host_labels
-        )
-
+    is_site = _site_matcher(site_names, host)
     kept = [p for p in parts if not is_site(p)] or parts
     # The headline is the longest part; section names and site names are short.
     best = max(kept, key=len)
@@ -399,7 +514,8 @@ def clean_title(
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 # --- authors -----------------------------------------------------------------------------------
