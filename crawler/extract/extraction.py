@@ -100,14 +100,16 @@ def extract_page(
     body_text = body.text_content() if body is not None else ""
     link_texts = [a.text_content() for a in body.iter("a")] if body is not None else []
     flat_body = " ".join(body_text.split())
-    header = _header_text(flat_body, h1 or title)
-    headline_above = _headline_above(flat_body, (title, h1))
     page_link_density = _link_density(body_text, link_texts)
     og_type = (metadata.meta_content(metas, "og:type") or "").lower() or None
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld, metas)
 
     captions = structure.caption_texts(tree)
     lines = [line for line in _main_lines(tree, url, site, link_texts) if line not in captions]
+    if title is None and body is not None:
+        title = metadata.headline_above(body, lines)
+    header = _header_text(flat_body, h1 or title)
+    headline_above = _headline_above(flat_body, (title, h1))
     headlines = {h for h in (h1, title) if h}
     lead = _standfirst(body, flat_body, meta.description, lines)
     if lead:

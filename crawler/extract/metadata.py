@@ -29,7 +29,9 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document, set_date_params
 
+from crawler.extract import cleaning
 from crawler.extract.dates import FoundDate, date_in_dateline, date_in_url, parse_date
+from crawler.extract.verdict import has_byline, has_dateline
 
 ARTICLE_TYPES = frozenset(
     {
@@ -487,6 +489,69 @@ def _site_matcher(site_names: Sequence[str], host: str | None) -> Callable[[str]
         )
 
     return is_site
+
+
+# A headline's weight (CJK counted twice): longer than a section's name, shorter than a paragraph.
+_HEADLINE_ABOVE = (10, 160)
+_NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "textarea", "select", "option"})
+# Lines that end like these are sentences or labels, not headlines.
+_NOT_HEADLINE_END = (".", "。", ",", "，", ":", "：", ";", "；", "…")
+
+
+def headline_above(body: HtmlElement, lines: Sequence[str]) -> str | None:
+    """The headline no markup names: the short line that stands just above the article's
+    first paragraph (a bold line, a cell, the post's own permalink), past a dateline or byline
+    between them. For pages saved without ``<head>``, or whose ``<title>`` and ``<h1>`` are
+    empty; old table-layout portals and blogs. None when the line above is not a headline."""
+    first = next((line for line in lines if cleaning.is_prose(line)), None)
+    needle = _needle(first) if first else None
+    if not needle:
+        return None
+    found = body.xpath(".//*[contains(., $needle)]", needle=needle)
+    if not found:
+        return None
+    index = 0  # the innermost element holding the first occurrence
+    while index + 1 < len(found) and found[index] in found[index + 1].iterancestors():
+        index += 1
+    holder = found[index]
+    inside: list[HtmlElement] = []
+    for el in holder.iterdescendants(etree.Element):
+        if needle in el.text_content():
+            break
+        inside.append(el)
+    # Short lines the extraction kept above the first paragraph: the headline is likelier
+    # among them than a standfirst it left out.
+    kept_above = set(lines[: lines.index(first)])
+    found_lines: list[str] = []
+    seen: str | None = None
+    for el in [*reversed(inside), *reversed(holder.xpath("preceding::*"))]:
+        if el.tag in _NOT_SHOWN:
+            continue
+        text = " ".join(el.text_content().split())
+        # A container of the line just read (its parent comes after it, read backwards).
+        if not text or (seen is not None and seen in text):
+            continue
+        seen = text
+        weight = cleaning.weight(text)
+        if weight < 200 and (has_dateline(text) or has_byline(text)):
+            continue
+        low, high = _HEADLINE_ABOVE
+        if not low <= weight <= high or text.endswith(_NOT_HEADLINE_END):
+            break
+        if text in kept_above:
+            return text
+        found_lines.append(text)
+        if len(found_lines) == 2:
+            break
+    return found_lines[0] if found_lines else None
+
+
+def _needle(line: str) -> str | None:
+    """A piece of the line to find it in the page by: its longest run without spacing near
+    the start (the page may space it with entities the text no longer has)."""
+    runs = re.findall(r"\S+", line[:80])
+    best = max(runs, key=len, default="")
+    return best[:20] if len(best) >= 4 else None
 
 
 def clean_title(
