@@ -101,6 +101,12 @@ NEWS_KEEP_DAYS = 0.0
 # flagged in the manifest's alerts (0: no comparison).
 NEWS_DROP_ALERT = 0.5
 NEWS_UNHEALTHY_EXIT_CODE = 3
+# The exit status of a crawl that found its SQLite crawl state in use by another crawl (it
+# stops before fetching anything; 75 is EX_TEMPFAIL: try again later).
+NEWS_LOCKED_EXIT_CODE = 75
+# A temporary output file (.NAME.HOST.PID.RANDOM.part) of another host or container sharing the
+# output folder is removed as a killed crawl's leftover only once it is this many hours old.
+NEWS_PART_STALE_HOURS = 24.0
 
 # --- distributed crawls on Redis (crawler/distributed.py, scrapy-redis) --------------------------
 # A redis:// URL switches the crawl to distributed mode: shared queue, dupefilter and crawl state;

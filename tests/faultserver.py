@@ -125,6 +125,8 @@ GOOD_DESPITE: dict[str, str] = {
 RECORD_TROUBLES: dict[str, str] = {
     "/news/2024/08/01/lone-surrogate.html": "kept its byline",
     "/news/2024/08/01/line-separators.html": "kept its summary",
+    "/news/2024/08/02/jsonld-deep.html": "outlived its deep markup",
+    "/news/2024/08/02/jsonld-long-number.html": "outlived its long number",
 }
 GOOD_DESPITE.update(RECORD_TROUBLES)
 
@@ -252,8 +254,16 @@ def troubled_article(path: str, head: str = "") -> bytes:
     return article_html(f"A story that {GOOD_DESPITE[path]}", paragraphs, meta=meta).encode()
 
 
-# JSON-LD escapes: json.loads makes them a lone surrogate, NUL and the two separators.
+# JSON-LD escapes: json.loads makes them a lone surrogate, NUL and the two separators. JSON-LD
+# nested 200,000 deep (RecursionError) and a 5,000-digit number (ValueError) fail a parser.
 _RECORD_TROUBLE_HEADS = {
+    "jsonld-deep.html": (
+        f'<script type="application/ld+json">{"[" * 200_000}{"]" * 200_000}</script>'
+    ),
+    "jsonld-long-number.html": (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        f'"wordCount": {"7" * 5000}}}</script>'
+    ),
     "lone-surrogate.html": (
         '<script type="application/ld+json">{"@type": "NewsArticle", '
         '"author": {"@type": "Person", "name": "Ann \\ud83d Example"}, '

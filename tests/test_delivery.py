@@ -18,6 +18,7 @@ import pytest
 
 from crawler.errors import StartupError
 from crawler.runfiles.feedstorage import partitioned_feeds, site_slug
+from crawler.state.lock import StateLock
 from tests.conftest import (
     FAST,
     HOSTILE,
@@ -60,7 +61,8 @@ def article_urls(site_url: str, accessed: list[dict[str, Any]]) -> set[str]:
 
 def test_unloadable_strings_are_made_valid_and_the_records_delivered_once(tmp_path):
     """A JSON-LD author with a lone surrogate made the exporter fail on the record, which was
-    still marked delivered; NUL, U+2028 and U+2029 went out as they were."""
+    still marked delivered; NUL, U+2028 and U+2029 went out as they were; JSON-LD too deep or
+    with too long a number cost the article."""
     out = tmp_path / "out.jsonl"
     with fault_server(tmp_path, "--site", "records", "--articles", str(ARTICLES)) as site:
         result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
@@ -80,6 +82,8 @@ def test_unloadable_strings_are_made_valid_and_the_records_delivered_once(tmp_pa
         separators = by_path["/news/2024/08/01/line-separators.html"]
         assert separators["description"] == "One line and another and a third"
         assert separators["categories"] == ["World Asia"]
+        for broken in ("jsonld-deep", "jsonld-long-number"):
+            assert "jsonld_refused" in by_path[f"/news/2024/08/02/{broken}.html"]["warnings"]
         assert_accounted(tmp_path / "state.sqlite", result, fetched, [out])
         assert " ERROR: " not in result.log, result.log[-3000:]
 
@@ -183,3 +187,37 @@ def test_sites_that_would_still_share_a_file_are_refused_at_start(tmp_path):
     assert "newscrawl: sites 'a' and 'b' would write the same file" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_second_crawl_on_a_state_in_use_stops_at_start(tmp_path):
+    """Two crawls at once on one state file (cron jobs that overlap) both delivered most
+    articles; the second now stops before fetching anything, with an exit status of its own."""
+    held = StateLock(tmp_path / "state.sqlite")
+    held.acquire()  # as a running crawl holds it
+    out = tmp_path / "out.jsonl"
+    with fault_server(tmp_path, "--site", "plain", "--articles", str(ARTICLES)) as site:
+        start = ("-a", f"start_urls={site.url}/")
+        try:
+            second = run_crawl(tmp_path, *start, settings=HOSTILE)
+            assert site.accessed() == [], "the second crawl fetched"
+        finally:
+            held.release()
+        assert second.returncode == 75
+        assert "is in use by another crawl (pid" in second.log
+        assert "Traceback" not in second.log
+        assert not out.exists()
+        first = run_crawl(tmp_path, *start, settings=HOSTILE)
+        fetched = article_urls(site.url, site.accessed())
+    assert first.returncode == 0, first.log[-3000:]
+    assert len(first.records) == ARTICLES
+    assert_accounted(tmp_path / "state.sqlite", first, fetched, [out])
+
+
+def test_a_corrupt_state_file_is_a_clear_error_at_start(tmp_path):
+    (tmp_path / "state.sqlite").write_bytes(b"not a database, " * 512)
+    with fault_server(tmp_path, "--site", "plain", "--articles", str(ARTICLES)) as site:
+        result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
+        assert site.accessed() == []
+    assert result.returncode == 2
+    assert "newscrawl: the crawl state" in result.log and "cannot be read" in result.log
+    assert "Traceback" not in result.log

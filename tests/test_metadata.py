@@ -8,6 +8,7 @@ from trafilatura.metadata import extract_author, extract_catstags
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
+from crawler.extract import jsonbounds
 from crawler.extract.dates import date_precision, later_than, parse_date, utc_instant
 from crawler.extract.encoding import decode_html
 from crawler.extract.metadata import (
@@ -284,3 +285,20 @@ def test_categories_and_tags_as_trafilatura_finds_them(html):
     hrefs = tree.xpath("//a/@href")
     for kind in ("category", "tag"):
         assert _catstags(kind, tree, hrefs) == extract_catstags(kind, tree)
+
+
+def test_a_json_ld_block_out_of_bounds_costs_only_itself():
+    """Nested 200,000 deep (RecursionError) or with a 5,000-digit number (ValueError), a block
+    failed the page in newscrawl's reading and in trafilatura's; now it is taken out unread."""
+    good = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann Example"}}'
+    for bad in ("[" * 200_000 + "]" * 200_000, '{"wordCount": ' + "7" * 5000 + "}"):
+        tree = fromstring(
+            f'<html><head><script type="application/ld+json">{bad}</script>'
+            f'<script type="application/ld+json">{good}</script></head><body></body></html>'
+        )
+        jsonld = read_jsonld(tree)
+        assert jsonld.refused == 1 and jsonld.authors == ["Ann Example"]
+        assert len(tree.xpath("//script")) == 1, "the bad block is out of the tree"
+    assert jsonbounds.loads('{"a": "[[[[ 99999 ]]]]"}') == {"a": "[[[[ 99999 ]]]]"}
+    with pytest.raises(jsonbounds.JsonOutOfBounds):
+        jsonbounds.loads("[" * 65 + "]" * 65)

@@ -4,8 +4,10 @@ file, and the manifest's health rules."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +23,7 @@ from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
 from crawler.runfiles.feedstorage import (
     AtomicFileFeedStorage,
+    host_token,
     partitioned_feeds,
     sha256_of,
     site_slug,
@@ -192,20 +195,35 @@ def test_atomic_storage_shows_only_complete_files(tmp_path):
     assert target.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
 
 
-def test_the_part_file_of_a_killed_crawl_is_removed(tmp_path):
+def test_only_stale_part_files_are_removed(tmp_path):
+    """A part file is judged by its process only on the host that wrote it: judged by process
+    id alone, a crawl on another host or container sharing the folder deleted a live crawl's
+    unfinished output. Another host's is stale only once old and not locked by its writer."""
     target = tmp_path / "run.jsonl"
     dead = os.fork()
     if dead == 0:  # a process that is gone by the time the next crawl writes
         os._exit(0)
     os.waitpid(dead, 0)
-    stale = tmp_path / f".other-run.jsonl.{dead}.abcd1234.part"
-    stale.write_bytes(b'{"half":')
-    live = tmp_path / f".run.jsonl.{os.getpid()}.beef5678.part"
-    live.write_bytes(b"")
-    storage = AtomicFileFeedStorage(str(target), feed_options={"overwrite": True})
-    storage.store(storage.open(None))  # type: ignore[arg-type]
-    assert not stale.exists()
+    here = host_token()
+    stale = tmp_path / f".other-run.jsonl.{here}.{dead}.abcd1234.part"
+    live = tmp_path / f".run.jsonl.{here}.{os.getpid()}.beef5678.part"
+    # The same process id means nothing on another host.
+    elsewhere = tmp_path / f".run.jsonl.other-box.{dead}.cafe0001.part"
+    old_elsewhere = tmp_path / f".run.jsonl.other-box.{dead}.cafe0002.part"
+    old_locked = tmp_path / f".run.jsonl.other-box.{dead}.cafe0003.part"
+    for part in (stale, live, elsewhere, old_elsewhere, old_locked):
+        part.write_bytes(b'{"half":')
+    two_days_ago = time.time() - 48 * 3600
+    for part in (old_elsewhere, old_locked):
+        os.utime(part, (two_days_ago, two_days_ago))
+    with old_locked.open("rb") as writer:
+        fcntl.flock(writer.fileno(), fcntl.LOCK_EX)
+        storage = AtomicFileFeedStorage(str(target), feed_options={"overwrite": True})
+        storage.store(storage.open(None))  # type: ignore[arg-type]
+    assert not stale.exists() and not old_elsewhere.exists()
     assert live.exists(), "a running crawl's file is left alone"
+    assert elsewhere.exists(), "another host's recent file is left alone"
+    assert old_locked.exists(), "a file its writer still locks is left alone"
 
 
 class _Stats:

@@ -127,6 +127,8 @@ def extract_page(
         else None
     )
     warnings: list[str] = []
+    if jsonld.refused:
+        warnings.append("jsonld_refused")
     language, overruled = metadata.detect_language(text or "", declared)
     if overruled:
         warnings.append("language_mismatch")

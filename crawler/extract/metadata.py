@@ -7,7 +7,6 @@ Pure functions over an lxml tree and strings; nothing here imports Scrapy.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document, set_date_params
 
-from crawler.extract import cleaning
+from crawler.extract import cleaning, jsonbounds
 from crawler.extract.dates import FoundDate, date_in_dateline, date_in_url, parse_date
 from crawler.extract.verdict import has_byline, has_dateline
 
@@ -64,16 +63,28 @@ class JsonLd:
     section: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     language: str | None = None
+    # Blocks taken out of the tree unread: beyond jsonbounds' depth or number size.
+    refused: int = 0
 
 
 def read_jsonld(tree: HtmlElement) -> JsonLd:
-    """Collect types everywhere and fields from the first article-typed object."""
+    """Collect types everywhere and fields from the first article-typed object. A block out of
+    ``jsonbounds`` is removed from the tree, so that trafilatura's own reading of it (which
+    fails the whole page) never sees it either."""
     out = JsonLd()
     article: dict[str, Any] | None = None
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in tree.xpath(
+        '//script[@type="application/ld+json" or @type="application/settings+json"]'
+    ):
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = jsonbounds.loads(script.text or "")
+        except jsonbounds.JsonOutOfBounds:
+            out.refused += 1
+            script.drop_tree()
+            continue
         except ValueError:
+            continue
+        if script.get("type") != "application/ld+json":
             continue
         for obj in _walk_jsonld(data):
             types = obj.get("@type")

@@ -1,11 +1,13 @@
 """Crash-safe local output: a feed file appears under its final name only when it is complete.
 
 ``AtomicFileFeedStorage`` replaces Scrapy's file storage (``FEED_STORAGES`` for plain paths and
-``file://``): it writes to a hidden ``.NAME.PID.RANDOM.part`` beside the target, fsyncs it,
-sends ``feed_committing`` (the crawl state stages the file's records), renames it into place and
-fsyncs the folder. A crawl killed before that leaves only the ``.part`` file, which the next
-crawl writing the same target removes. ``-o`` (append) copies the existing file first, so the
-appended file appears at once too.
+``file://``): it writes to a hidden ``.NAME.HOST.PID.RANDOM.part`` beside the target, fsyncs
+it, sends ``feed_committing`` (the crawl state stages the file's records), renames it into place
+and fsyncs the folder. A crawl killed before that leaves only the ``.part`` file, which a later
+crawl writing to that folder removes once it is stale: written on this host by a process that is
+gone, or, from another host or container sharing the folder (whose processes cannot be seen
+from here), older than ``NEWS_PART_STALE_HOURS`` and not locked by its writer. ``-o`` (append)
+copies the existing file first, so the appended file appears at once too.
 
 A distributed crawl (``crawl.distributed``) puts ``%(worker_id)s`` in the file names, so that each
 worker writes its own files.
@@ -17,12 +19,15 @@ worker writes its own files.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import secrets
 import shutil
+import socket
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -40,8 +45,8 @@ from crawler.runfiles import formats
 
 logger = logging.getLogger(__name__)
 
-# .NAME.PID.RANDOM.part
-_PART = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.part$")
+# .NAME.HOST.PID.RANDOM.part
+_PART = re.compile(r"^\..+\.([A-Za-z0-9_-]+)\.(\d+)\.[0-9a-f]{8}\.part$")
 # Sent with storage (an AtomicFileFeedStorage, its sha256 known) just before the rename.
 feed_committing = object()
 
@@ -53,8 +58,10 @@ class AtomicFileFeedStorage:
         *,
         feed_options: dict[str, Any] | None = None,
         signals: SignalManager | None = None,
+        stale_hours: float = 24.0,
     ) -> None:
         self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
+        self.stale_seconds = stale_hours * 3600
         self.append = not (feed_options or {}).get("overwrite", False)
         self.signals = signals
         self.temp: Path | None = None
@@ -66,14 +73,18 @@ class AtomicFileFeedStorage:
     def from_crawler(
         cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
     ) -> AtomicFileFeedStorage:
-        return cls(uri, feed_options=feed_options, signals=crawler.signals)
+        stale_hours = crawler.settings.getfloat("NEWS_PART_STALE_HOURS")
+        return cls(uri, feed_options=feed_options, signals=crawler.signals, stale_hours=stale_hours)
 
     def open(self, spider: Spider) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_parts(self.path)
+        _remove_stale_parts(self.path, self.stale_seconds)
         token = secrets.token_hex(4)
-        self.temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{token}.part")
+        name = f".{self.path.name}.{host_token()}.{os.getpid()}.{token}.part"
+        self.temp = self.path.with_name(name)
         file = self.temp.open("x+b")
+        # Held until the file is closed: a crawl elsewhere that shares the folder keeps off.
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         if self.append and self.path.exists():
             with self.path.open("rb") as old:
                 shutil.copyfileobj(old, file)
@@ -126,13 +137,45 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _remove_stale_parts(path: Path) -> None:
-    """Temporary files that crawls killed while writing left beside ``path``."""
+def _remove_stale_parts(path: Path, stale_seconds: float) -> None:
+    """Temporary files that crawls killed while writing left beside ``path``: of this host, by a
+    process that is gone; of another host, older than ``stale_seconds`` and not locked."""
+    here = host_token()
     for part in path.parent.glob(".*.part"):
         match = _PART.match(part.name)
-        if match and not _alive(int(match[1])):
+        if match is None:
+            continue
+        if match[1] == here:
+            stale = not _alive(int(match[2]))
+        else:
+            stale = _older_than(part, stale_seconds) and not _locked(part)
+        if stale:
             logger.info("Removing the unfinished output of a killed crawl: %(p)s", {"p": part})
             part.unlink(missing_ok=True)
+
+
+def host_token() -> str:
+    """This host's name as one token of a part file's name."""
+    return re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname()) or "host"
+
+
+def _older_than(part: Path, seconds: float) -> bool:
+    try:
+        return time.time() - part.stat().st_mtime > seconds
+    except OSError:
+        return False
+
+
+def _locked(part: Path) -> bool:
+    """Whether a writer holds the file's lock (where the file system shares locks)."""
+    try:
+        with part.open("rb") as file:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _alive(pid: int) -> bool:

@@ -9,14 +9,22 @@ from __future__ import annotations
 from crawler.state.store import CrawlState
 
 
+def sqlite_path(uri: str) -> str | None:
+    """The file of a SQLite ``NEWS_STATE``; None for a Redis URL."""
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    return uri.removeprefix("sqlite://")
+
+
 def open_state(uri: str) -> CrawlState:
     """The store ``NEWS_STATE`` names: a file path (or ``sqlite:///path``), or a Redis URL
     (``redis://host:port/db``: shared by the workers of a distributed crawl)."""
-    if uri.startswith(("redis://", "rediss://", "unix://")):
+    path = sqlite_path(uri)
+    if path is None:
         # Imported only here: a crawl without Redis does not need the redis package.
         from crawler.state.redis_store import RedisState
 
         return RedisState(uri)
     from crawler.state.sqlite_store import SqliteState
 
-    return SqliteState(uri.removeprefix("sqlite://"))
+    return SqliteState(path)

@@ -9,7 +9,8 @@ final name: the tracker stages the file's records in the store before the feed s
 it (``crawler.runfiles.feedstorage``), and settles them after, so a crawl killed at any point either
 delivered a file, with its records, or neither; the next crawl finds out which from the file.
 
-Settings: ``NEWS_STATE`` (path of the SQLite file, or a ``redis://`` URL; empty: no state),
+Settings: ``NEWS_STATE`` (path of the SQLite file, locked for the crawl, see ``crawler.state.lock``,
+or a ``redis://`` URL; empty: no state), ``NEWS_LOCKED_EXIT_CODE``,
 ``NEWS_RECHECK_DAYS``, ``NEWS_NEAR_DUPLICATE_BITS``.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 import uuid
 from collections import defaultdict
@@ -33,11 +35,13 @@ from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
+from crawler.errors import StartupError
 from crawler.extract.fingerprints import BANDS, bands, distance
 from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
 from crawler.runfiles import feedstorage
-from crawler.state import open_state
+from crawler.state import open_state, sqlite_path
+from crawler.state.lock import StateLock, StateLocked
 from crawler.state.store import (
     Batch,
     CrawlState,
@@ -96,6 +100,8 @@ class StateTracker:
         self.near_bits = near_bits
         self.patience = patience
         self.crawl_id = "crawl"
+        # Held from start to end of a crawl on a SQLite state (crawler.state.lock).
+        self.lock: StateLock | None = None
         self._fetched: dict[str, _Fetch] = {}
         # The date each page to fetch was listed with: it may be fetched through a link first.
         self._listed: dict[str, str] = {}
@@ -120,14 +126,31 @@ class StateTracker:
         uri = crawler.settings.get("NEWS_STATE")
         if not uri:
             raise NotConfigured("NEWS_STATE is empty")
+        lock = None
+        if (path := sqlite_path(uri)) is not None:
+            # Distributed crawls share a Redis state on purpose, under a lease of their own.
+            lock = StateLock(path)
+            try:
+                lock.acquire()
+            except StateLocked as exc:
+                code = crawler.settings.getint("NEWS_LOCKED_EXIT_CODE")
+                raise StartupError(str(exc), code) from None
+        try:
+            state = open_state(uri)
+        except sqlite3.DatabaseError as exc:
+            raise StartupError(
+                f"the crawl state {uri} cannot be read ({exc}); restore it, or move it away "
+                "to start afresh (every article is then new)"
+            ) from exc
         tracker = cls(
-            open_state(uri),
+            state,
             crawler.stats,
             crawler,
             crawler.settings.getfloat("NEWS_RECHECK_DAYS"),
             crawler.settings.getint("NEWS_NEAR_DUPLICATE_BITS"),
             crawler.settings.getfloat("NEWS_REDIS_RETRY_SECONDS"),
         )
+        tracker.lock = lock
         crawler.signals.connect(tracker.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(tracker.listen_after_exporter, signal=signals.spider_opened)
         crawler.signals.connect(tracker.response_received, signal=signals.response_received)
@@ -427,6 +450,8 @@ class StateTracker:
                 {"n": len(self._unchanged_pages)},
             )
         self.state.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def _fetch(response: Response) -> _Fetch:
