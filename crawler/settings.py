@@ -54,6 +54,11 @@ NEWS_RETRY_AFTER_MAX = 120.0
 # URLs listed per reason under newscrawl/bad_urls in the stats file (the counters count all).
 NEWS_BAD_URLS_MAX = 1000
 
+# A progress line on the terminal every N seconds (0: none), and a RESULT line at the end.
+NEWS_PROGRESS_INTERVAL = 10.0
+# False: neither (the manifest and exit status still say how the run went).
+NEWS_CONSOLE = True
+
 # --- scheduled crawls: crawl state, output, run manifest -----------------------------------------
 # The crawl state (crawler/state/): a SQLite file; empty: no state, every article is new.
 NEWS_STATE = "data/state.sqlite"
@@ -183,6 +188,8 @@ EXTENSIONS = {
     "crawler.runfiles.rejects.RejectsFile": 100,
     "crawler.runfiles.runstats.StatsFile": 200,
     "crawler.runfiles.manifest.RunManifest": 300,
+    # After the manifest: its summary line reads the verdict.
+    "crawler.runfiles.console.ConsoleReport": 400,
 }
 # The control-port extensions are off (below) and left out of the base list too: Scrapy imports
 # every extension it lists, even one set to None, and the remote control's module imports aiohttp
@@ -209,7 +216,9 @@ FEED_STORE_EMPTY = True
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
-LOG_LEVEL = "INFO"
+# A run prints progress and one RESULT line (crawler/runfiles/console.py); Scrapy's full log
+# with -L INFO, or in LOG_FILE (INFO there unless -L says otherwise: crawler/commands/crawl.py).
+LOG_LEVEL = "WARNING"
 # Duplicates are expected on portals (the same story in two sections); not worth a warning.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.crawl.logformatter.NewsLogFormatter"

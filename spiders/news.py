@@ -234,10 +234,10 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _start_demo(self) -> None:
-        from crawler.demo.server import start_in_thread
+        from crawler.demo.server import DEMO_PORT, start_in_thread
 
         base, self.demo_server = start_in_thread(
-            Path(str(resources.files("crawler"))) / "demo" / "portal"
+            Path(str(resources.files("crawler"))) / "demo" / "portal", port=DEMO_PORT
         )
         logger.info("No site given: crawling the bundled demo portal at %(url)s", {"url": base})
         demo = site_for_urls([base + "/"], name="demo")

@@ -400,6 +400,8 @@ def test_a_site_where_a_third_of_the_articles_break_fails_by_name(tmp_path):
     (name,) = manifest["sites"]
     (failure,) = manifest["health"]["failures"]
     assert failure.startswith(f"site {name}: 3 of 9 article pages rejected (33%)"), failure
+    assert "RESULT exit=3 UNHEALTHY new=0 changed=0 unchanged=6 rejects=3" in second.log
+    assert f"  unhealthy: {failure}" in second.log, "the summary names the site too"
 
 
 def test_a_demo_run_between_two_runs_of_a_job_is_no_baseline(tmp_path):

@@ -13,6 +13,7 @@ import sys
 from scrapy.commands import crawl
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import Spider
 
 from crawler.crawl import pool
@@ -29,6 +30,11 @@ class Command(crawl.Command):
         opts.output = [formats.cli_output(o) for o in opts.output or []]
         opts.overwrite_output = [formats.cli_output(o) for o in opts.overwrite_output or []]
         super().process_options(args, opts)
+        # A log file holds the full log (INFO) unless -L or -s LOG_LEVEL says otherwise; the
+        # terminal gets warnings, progress and the RESULT line (crawler.runfiles.console).
+        cmdline = SETTINGS_PRIORITIES["cmdline"]
+        if self.settings.get("LOG_FILE") and self.settings.getpriority("LOG_LEVEL") < cmdline:
+            self.settings.set("LOG_LEVEL", "INFO", priority="cmdline")
         if feeds := self.settings.getdict("FEEDS"):
             priority = self.settings.getpriority("FEEDS") or 0
             self.settings.set("FEEDS", formats.by_extension(feeds), priority=priority)

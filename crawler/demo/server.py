@@ -190,11 +190,20 @@ def serve(
     return PortalServer(root, (host, port), access_log_path)
 
 
+# The demo crawl's port when free: the same URLs on every run, so that a rerun finds its
+# articles unchanged (a new port made them new URLs whose text was delivered: duplicates).
+DEMO_PORT = 8941
+
+
 def start_in_thread(
-    root: Path = PORTAL, access_log_path: Path | None = None
+    root: Path = PORTAL, access_log_path: Path | None = None, port: int = 0
 ) -> tuple[str, PortalServer]:
-    """Serve ``root`` from a daemon thread; stop it with ``shutdown()`` and ``server_close()``."""
-    server = serve(root, access_log_path=access_log_path)
+    """Serve ``root`` from a daemon thread, on ``port`` if it is free, else on any; stop it
+    with ``shutdown()`` and ``server_close()``."""
+    try:
+        server = serve(root, port=port, access_log_path=access_log_path)
+    except OSError:  # taken (another demo crawl): any free port
+        server = serve(root, access_log_path=access_log_path)
     threading.Thread(target=server.serve_forever, name="demo-portal", daemon=True).start()
     return server.base_url, server
 

@@ -282,6 +282,8 @@ class RunManifest:
         self.path: Path | None = None
         # The verdict once written: a list of failures, empty when healthy.
         self.failures: list[str] | None = None
+        # The manifest as written (the console's summary reads it).
+        self.written: dict[str, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunManifest:
@@ -431,6 +433,7 @@ class RunManifest:
         }
         jobs.write_json_atomically(path, manifest)
         self.path = path
+        self.written = manifest
         if history is not None:
             history.append(runs, manifest, path)
             history.write_latest(manifest, path)
