@@ -11,6 +11,8 @@ source, language checked against the text, clean titles and author lists).
 from __future__ import annotations
 
 import html
+import json
+import re
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -120,9 +122,12 @@ def extract_page(
     header = header or " ".join(lines[:3])[:300]
     headline_links = _headline_links(link_texts)
     teasers = _teaser_blocks(body) if body is not None and len(headline_links) >= 4 else []
-    text = _without_teasers(_finish(lines, headlines, knowledge), teasers)
+    if not any(map(cleaning.is_prose, lines)):
+        lines = lines + _script_article(tree)
+    more = _body_lines_after(lines, jsonld.article_body) if jsonld.article_body else []
+    text = _without_teasers(_finish(lines + more, headlines, knowledge), teasers)
     untemplated = (
-        _without_teasers(_finish(lines, headlines, None), teasers)
+        _without_teasers(_finish(lines + more, headlines, None), teasers)
         if knowledge and knowledge.boilerplate
         else None
     )
@@ -263,6 +268,77 @@ def _standfirst(
     if text.startswith(needle[:30]) and cleaning.weight(text) <= 3 * cleaning.weight(description):
         return text
     return None
+
+
+# Markup some publishers leave in their JSON-LD articleBody: Markdown links and emphasis,
+# attribute lists ("{: .small}"), and lines that are layout directives ("+++dropcap",
+# "$$ARTICLEAD$$").
+_BODY_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)")
+_BODY_MARKUP = re.compile(r"\{:[^}\n]*\}|(?<!\w)[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?!\w)")
+_BODY_DIRECTIVE = re.compile(r"^[^\w\s]{2,}\w*[^\w\s]*$")
+# What the JSON-LD body must add, at least, to be taken: more than a stray closing line.
+_BODY_REST_MIN = 400
+
+
+def _body_lines_after(lines: list[str], article_body: str) -> list[str]:
+    """The paragraphs of the page's JSON-LD ``articleBody`` that come after the last one the
+    page shows: the rest of an article whose page renders only its start (the rest arrives by
+    script, or behind a paywall the publisher's structured data ignores). Nothing when the
+    shown text's last paragraph is not in it, or when little follows."""
+    last = next((line for line in reversed(lines) if cleaning.is_prose(line)), None)
+    if last is None:
+        return []
+    needle = last[:60]
+    paragraphs = [
+        line
+        for line in (_clean_body_line(raw) for raw in article_body.split("\n"))
+        if line and not _BODY_DIRECTIVE.match(line)
+    ]
+    at = next((i for i, p in enumerate(paragraphs) if needle in p), None)
+    if at is None:
+        return []
+    rest = paragraphs[at + 1 :]
+    return rest if sum(map(cleaning.weight, rest)) >= _BODY_REST_MIN else []
+
+
+# An article's HTML as a JSON string in a page's state script (Next.js, Nuxt and the like).
+_SCRIPT_HTML = re.compile(
+    r'"(?:contentHtml|articleBody|bodyHtml|content|body|html)"\s*:\s*"((?:[^"\\]|\\.){400,})"'
+)
+_SCRIPT_PARAGRAPHS = 3
+
+
+def _script_article(tree: HtmlElement) -> list[str]:
+    """The lines of the article a page renders by script alone: its body shows no prose, but
+    a state script carries the article's HTML (the longest such string with paragraphs)."""
+    best: str | None = None
+    for script in tree.iter("script"):
+        if script.get("type") == "application/ld+json" or not script.text:
+            continue
+        for match in _SCRIPT_HTML.finditer(script.text):
+            try:
+                value = json.loads(f'"{match.group(1)}"')
+            except ValueError:
+                continue
+            if value.count("<p") >= _SCRIPT_PARAGRAPHS and len(value) > len(best or ""):
+                best = value
+    if best is None:
+        return []
+    try:
+        fragment = document_fromstring(f"<html><body>{best}</body></html>", parser=_PARSER)
+    except etree.ParserError:
+        return []
+    for el in fragment.xpath("//figure|//figcaption|//*[contains(@class, 'caption')]"):
+        el.drop_tree()
+    body = fragment.find("body")
+    if body is None:
+        return []
+    return [line for line in _element_lines(body) if not _BODY_DIRECTIVE.match(line)]
+
+
+def _clean_body_line(raw: str) -> str:
+    line = _BODY_MARKUP.sub("", _BODY_LINK.sub(r"\1", html.unescape(raw)))
+    return cleaning.clean_line(line)
 
 
 def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | None) -> str | None:

@@ -65,6 +65,7 @@ class JsonLd:
     language: str | None = None
     # Blocks taken out of the tree unread: beyond jsonbounds' depth or number size.
     refused: int = 0
+    article_body: str | None = None  # the whole text, where the page ships it for readers
 
 
 def read_jsonld(tree: HtmlElement) -> JsonLd:
@@ -104,6 +105,8 @@ def read_jsonld(tree: HtmlElement) -> JsonLd:
         out.section = _str_list(article.get("articleSection"))
         out.keywords = _str_list(article.get("keywords"))
         out.language = _first_str(article.get("inLanguage"))
+        body = article.get("articleBody")
+        out.article_body = body if isinstance(body, str) and body.strip() else None
     return out
 
 

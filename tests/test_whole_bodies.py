@@ -1,0 +1,48 @@
+"""Whole bodies: text the page's HTML does not show, but the page ships for its readers, is the
+article's too (tests/fixtures/bodies/: pages built like script-rendered and paywalled ones)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.extract.encoding import decode_html
+from crawler.extract.extraction import extract_page
+
+PAGES = Path(__file__).parent / "fixtures" / "bodies"
+URL = "http://courier.example/news/00012.html"
+
+
+def _text(name: str) -> list[str]:
+    ext = extract_page(decode_html((PAGES / name).read_bytes()).text, URL)
+    assert ext.is_article, ext.verdict
+    return (ext.text or "").split("\n")
+
+
+def test_the_rest_of_a_cut_article_comes_from_its_json_ld_body():
+    """Three paragraphs shown, then a paywall; the JSON-LD articleBody has all six, with
+    Markdown links and emphasis and a layout directive, which go."""
+    lines = _text("jsonld_rest.html")
+    assert len(lines) == 6
+    assert lines[2].endswith("during the long and wet winter.")
+    assert "starting with the iron footbridge near the station" in lines[3]
+    assert lines[4].startswith("A festival on the bridge")
+    assert lines[5].endswith("the road is marked.")
+    assert not any(mark in "\n".join(lines) for mark in ("+++", "](", "{:", "*", "Subscribe"))
+
+
+def test_a_json_ld_body_of_another_text_adds_nothing():
+    """Only what follows the shown text's last paragraph is taken: a body that does not
+    contain it tells another story (or a different edit)."""
+    lines = _text("jsonld_other.html")
+    assert len(lines) == 3
+    assert not any("ferry" in line or "festival" in line for line in lines)
+
+
+def test_a_script_rendered_article_is_read_from_the_page_state():
+    """The body shows a headline and navigation; the article's HTML is a string in a state
+    script: its paragraphs and sub-heading are the text, its caption and ad markers are not."""
+    lines = _text("script_rendered.html")
+    assert lines[0].startswith("The old stone bridge over the river")
+    assert "What comes next" in lines
+    assert lines[-1].endswith("last repaired in 1962.")
+    assert not any("Photo: City" in line or "ARTICLEAD" in line for line in lines)
