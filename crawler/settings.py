@@ -174,10 +174,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.metarefresh.LazyMetaRefreshMiddleware": 580,
 }
 
-# --- pipeline: clean -> validate -> dedup -> new or changed -> feed export ------------------------
+# --- pipeline: dedup -> new or changed -> feed export ---------------------------------------------
+# Records arrive cleaned and validated: the spider's page-to-record path (crawler/extract/page.py).
 ITEM_PIPELINES = {
-    "pipelines.clean.CleanPipeline": 100,
-    "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedup.DedupPipeline": 300,
     "pipelines.incremental.IncrementalPipeline": 400,
 }

@@ -25,7 +25,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.extract.dates import later_than
 from crawler.extract.fingerprints import fingerprint
-from crawler.extract.records import utc_now
+from crawler.extract.page import utc_now
 from crawler.items import ArticleItem
 from crawler.runfiles.rejects import RejectItem
 from crawler.state.store import StateUnavailable

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,9 +44,16 @@ from twisted.python.failure import Failure
 from crawler import __version__
 from crawler.crawl import discovery, faults
 from crawler.crawl.frontier import Frontier, Waiting
-from crawler.crawl.pool import PageOutcome, PagePool, PageTask, PoolError
+from crawler.crawl.pool import PagePool, PoolError
 from crawler.extract import dates, urls
-from crawler.extract.records import build_item
+from crawler.extract.page import (
+    UNCLEAR_VERDICTS,
+    Page,
+    PageResult,
+    RecordRules,
+    page_to_record,
+    without_template,
+)
 from crawler.extract.templates import SiteKnowledge, TemplateLearner
 from crawler.extract.verdict import expects_article
 from crawler.runfiles.feedstorage import partitioned_feeds
@@ -55,6 +64,27 @@ from crawler.state.store import StateUnavailable
 from crawler.state.tracker import StateTracker
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CrawlLimits:
+    """The settings the callbacks obey, read once in ``from_crawler``."""
+
+    probe_common_paths: bool = True  # NEWS_PROBE_COMMON_PATHS
+    sitemap_max_entries: int = 50_000  # NEWS_SITEMAP_MAX_ENTRIES
+    max_age_days: float = 0.0  # NEWS_MAX_AGE_DAYS (0: no limit)
+    max_bytes: int = 10 * 1024 * 1024  # DOWNLOAD_MAXSIZE, also for a gzipped sitemap once unpacked
+    link_depth: int = 3  # NEWS_LINK_DEPTH
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> CrawlLimits:
+        return cls(
+            probe_common_paths=settings.getbool("NEWS_PROBE_COMMON_PATHS"),
+            sitemap_max_entries=settings.getint("NEWS_SITEMAP_MAX_ENTRIES"),
+            max_age_days=settings.getfloat("NEWS_MAX_AGE_DAYS"),
+            max_bytes=settings.getint("DOWNLOAD_MAXSIZE"),
+            link_depth=settings.getint("NEWS_LINK_DEPTH"),
+        )
 
 
 class NewsSpider(scrapy.Spider):
@@ -77,6 +107,8 @@ class NewsSpider(scrapy.Spider):
         # from_crawler sets the configured ones.
         self.templates = TemplateLearner(min_pages=0)
         self.tracker: StateTracker | None = None
+        self.rules = RecordRules()
+        self.limits = CrawlLimits()
         self.pool = PagePool(workers=0, timeout=0)
         self.frontier = Frontier(0)
         # This run's id and UTC start date (from_crawler): in output file names and the manifest.
@@ -107,6 +139,8 @@ class NewsSpider(scrapy.Spider):
             kwargs["sites_file"] = crawler.settings.get("NEWS_SITES_FILE")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.templates = TemplateLearner(crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"))
+        spider.rules = RecordRules(min_text_chars=crawler.settings.getint("NEWS_MIN_TEXT_CHARS"))
+        spider.limits = CrawlLimits.from_settings(crawler.settings)
         # A queue that outlives this process (JOBDIR, Redis) must hold every request itself.
         if not (crawler.settings.get("JOBDIR") or crawler.settings.get("NEWS_REDIS_URL")):
             spider.frontier = Frontier(crawler.settings.getint("NEWS_SCHEDULED_PAGES_MAX"))
@@ -136,6 +170,7 @@ class NewsSpider(scrapy.Spider):
         self.pool = PagePool(
             self.settings.getint("NEWS_EXTRACT_WORKERS"),
             self.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
+            partial(page_to_record, rules=self.rules),
         )
         self.tracker = tracker = self.crawler.get_extension(StateTracker)
         if tracker is not None:
@@ -150,7 +185,7 @@ class NewsSpider(scrapy.Spider):
             return
         if not self.sites:
             self._start_demo()
-        probe = self.settings.getbool("NEWS_PROBE_COMMON_PATHS")
+        probe = self.limits.probe_common_paths
         for site in self.sites.values():
             for request in self._site_requests(site, probe):
                 yield request
@@ -276,7 +311,7 @@ class NewsSpider(scrapy.Spider):
         body = self._xml_body(response)
         if body is None:
             return
-        limit = self.settings.getint("NEWS_SITEMAP_MAX_ENTRIES")
+        limit = self.limits.sitemap_max_entries
         sitemap = discovery.parse_sitemap(body, response.url, limit)
         if sitemap is None:
             if response.meta.get("probe"):
@@ -363,7 +398,7 @@ class NewsSpider(scrapy.Spider):
 
     def _too_old(self, date: dates.FoundDate | None) -> bool:
         """Whether a date is older than ``NEWS_MAX_AGE_DAYS`` (counted, never an error)."""
-        days = self.settings.getfloat("NEWS_MAX_AGE_DAYS")
+        days = self.limits.max_age_days
         if not days or date is None or dates.age_days(date) <= days:
             return False
         self._count("articles/too_old")
@@ -376,7 +411,7 @@ class NewsSpider(scrapy.Spider):
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+                body = gunzip(body, max_size=self.limits.max_bytes)
             except ValueError as exc:  # unpacks beyond DOWNLOAD_MAXSIZE: a gzip bomb
                 self._bad("discovery/too_large", response, site, str(exc))
                 return None
@@ -448,17 +483,19 @@ class NewsSpider(scrapy.Spider):
             self._not_article(response, site, via, "not_html", f"{kind or 'not HTML'} body")
             return
         hint_raw, hint_source = response.meta.get("date_hint") or (None, None)
-        task = PageTask(
+        page = Page(
             body=body,
-            content_type=_header(response, "Content-Type"),
             url=response.url,
+            content_type=_header(response, "Content-Type"),
             site=site,
             date_hint=dates.date_from_feed(hint_raw, hint_source or "sitemap", site.timezone),
             knowledge=self._template(site.name),
             found_via=response.meta.get("found_via"),
+            discovered_via=via,
+            http_status=response.status,
         )
         try:
-            outcome: PageOutcome = await self.pool.run(task)
+            result: PageResult = await self.pool.run(page)
         except PoolError as exc:
             # A page the extraction stack chokes on, hangs on or dies on must not end the
             # crawl or its clean log; it is a reject with the cause named.
@@ -467,59 +504,47 @@ class NewsSpider(scrapy.Spider):
             )
             self._not_article(response, site, via, exc.reason, exc.detail)
             return
-        for warning in outcome.decode_warnings:
-            self._count(f"encoding/{warning}")
-        ext = outcome.extraction
-        if not ext.is_article:
-            reason = self._why_not(response, ext.verdict, outcome)
-            links = ext.links
-            if self._not_article(response, site, via, reason) and links:
+        for key, n in result.stats.items():
+            self._count(key, n)
+        if not result.is_article:
+            verdict = result.verdict
+            if verdict in UNCLEAR_VERDICTS | {"too_deep"} and faults.is_challenge(response):
+                verdict = "challenge"
+            links = result.links
+            if self._not_article(response, site, via, verdict) and links:
                 # A failed article is no hub: its links are the related-article footer that
                 # listing pages and sitemaps give anyway, and on broken pages mostly 404s.
                 self._count("links_of_rejected_pages", len(links))
                 links = []
-            for scheme in outcome.refused_schemes:
-                self._count(f"links_refused/{scheme}")
-            if ext.unparsable_links:
-                self._count("links_unparsable", ext.unparsable_links)
-            for request in self._follow(response, site, links, ext.feeds):
+            for request in self._follow(response, site, links, result.feeds):
                 yield request
             return
-        if self._too_old(ext.date):
+        if self._too_old(result.date):
             return
         self._count("articles_extracted")
-        if ext.text and self.templates.min_pages:
-            # Lines learned while this page was in a worker go too, so that what a record
-            # contains does not depend on how many pages were in flight.
-            lines = self._template(site.name).strip(ext.text.split("\n"))
-            ext.text = "\n".join(lines)
-            try:
-                self.templates.observe(site.name, lines)
-            except StateUnavailable:
-                self._count("state/unavailable")  # one article fewer to learn from
+        record = result.record
+        if record is not None and self.templates.min_pages:
+            record, result.reason, result.detail = without_template(
+                record, self._template(site.name), self.rules
+            )
+            if record is not None:
+                try:
+                    self.templates.observe(site.name, (record.text or "").split("\n"))
+                except StateUnavailable:
+                    self._count("state/unavailable")  # one article fewer to learn from
+        if record is None:
+            self.crawler.signals.send_catch_log(
+                page_rejected,
+                url=response.url,
+                reason=result.reason,
+                detail=result.detail,
+                site=site.name,
+            )
+            return
         if self.tracker is not None:
             self.tracker.fetched(response)
-        yield build_item(
-            ext,
-            url=response.url,
-            site=site.name,
-            discovered_via=via,
-            encoding=outcome.encoding,
-            http_status=response.status,
-            warnings=outcome.decode_warnings,
-            fingerprint=outcome.fingerprint,
-            content_hash=outcome.content_hash,
-        )
-
-    @staticmethod
-    def _why_not(response: Response, verdict: str, outcome: PageOutcome) -> str:
-        """The verdict, or what made the page unreadable when it says more."""
-        if verdict in ("error_page", "too_little_text", "not_enough_signals"):
-            if faults.is_challenge(response):
-                return "challenge"
-            if outcome.too_deep:
-                return "too_deep"
-        return verdict
+        self._count("articles_valid")
+        yield record
 
     def _not_article(
         self, response: Response, site: SiteConfig, via: str, reason: str, detail: str = ""
@@ -556,10 +581,10 @@ class NewsSpider(scrapy.Spider):
                     meta={"site": site.name, "via": "feed"},
                 )
         hops = response.meta.get("hops", 0) + 1
-        if hops > self.settings.getint("NEWS_LINK_DEPTH"):
+        if hops > self.limits.link_depth:
             self._count("links_beyond_depth")
             return
-        meta = {"site": site.name, "via": "link", "hops": hops}
+        meta = {"site": site.name, "via": "link", "found_via": "listing", "hops": hops}
         for link in links:
             if not site.allows(link):
                 self._count("links_offsite")

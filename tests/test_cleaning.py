@@ -36,7 +36,7 @@ def test_text_hash_is_stable_and_sensitive():
 
 
 def test_minimum_text_counts_a_cjk_character_as_a_short_word():
-    from crawler.extract.records import rejection
+    from crawler.extract.page import rejection
     from crawler.items import ArticleItem
 
     brief = "国家统计局今日发布数据显示，十一月份全国居民消费价格同比上涨百分之零点二。" * 2
@@ -55,7 +55,7 @@ def test_minimum_text_counts_a_cjk_character_as_a_short_word():
 
 
 def test_a_record_without_a_title_is_kept_and_says_so():
-    from crawler.extract.records import clean_item, rejection
+    from crawler.extract.page import clean_item, rejection
     from crawler.items import ArticleItem
 
     item = clean_item(ArticleItem(url="http://a.cn/1.html", title="  ", text="word " * 60))

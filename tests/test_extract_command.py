@@ -10,8 +10,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.request import urlopen
 
-from tests.conftest import PORTAL, PORTAL_TRUTH, REPO
+from tests.conftest import PORTAL, PORTAL_TRUTH, REPO, run_crawl, serve
 
 ARTICLES = PORTAL_TRUTH["articles"]
 
@@ -109,3 +110,27 @@ def test_files_that_cannot_be_read_cost_only_themselves(tmp_path: Path):
     assert "c-bomb.html.gz: cannot read: larger than DOWNLOAD_MAXSIZE" in result.stderr
     assert "d-broken.html.gz: cannot read" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_crawl_and_scrapy_extract_give_the_same_record(tmp_path: Path):
+    # One page-to-record path: only what the crawl knows of a page and a stored file cannot
+    # (when and how it was fetched) may differ. The pages are stored as served (the server
+    # writes its own address into them).
+    fetch_only = {"fetched_at", "discovered_via", "http_status"}
+    one_per_template = {truth["template"]: path for path, truth in ARTICLES.items()}
+    with serve(PORTAL) as url:
+        crawl = run_crawl(tmp_path, "-a", f"start_urls={url}/")
+        for path in one_per_template.values():
+            with urlopen(url + path, timeout=30) as response:
+                (tmp_path / path.rsplit("/", 1)[-1]).write_bytes(response.read())
+    assert crawl.returncode == 0, crawl.log[-2000:]
+    crawled = crawl.by_path()
+    for path in one_per_template.values():
+        record = crawled[path]
+        result = extract(str(tmp_path / path.rsplit("/", 1)[-1]), "--url", record["url"])
+        assert result.returncode == 0, result.stderr
+        (extracted,) = [json.loads(line) for line in result.stdout.splitlines()]
+        assert {k: v for k, v in extracted.items() if k not in fetch_only} == {
+            k: v for k, v in record.items() if k not in fetch_only
+        }, path
+        assert extracted["discovered_via"] == "file" and record["http_status"] == 200

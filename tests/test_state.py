@@ -18,7 +18,7 @@ from scrapy.http import HtmlResponse, Request
 from trafilatura.deduplication import Simhash
 
 from crawler.extract.fingerprints import distance, fingerprint, simhash
-from crawler.extract.records import record_id
+from crawler.extract.page import record_id
 from crawler.extract.urls import normalize_url
 from crawler.items import ArticleItem
 from crawler.runfiles.feedstorage import (

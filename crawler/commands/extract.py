@@ -1,10 +1,11 @@
 """``scrapy extract PATH... [--url URL] [-o FILE] [--articles-only]``: the crawl's extraction,
 on stored pages.
 
-Same decoding, extraction, cleaning and validation as ``scrapy crawl news``; one JSON line per
-file with main text, in input order. It extracts what it is given: a page the crawl's article
-verdict would skip still yields its record, with the warning ``not_article:<verdict>``, unless
-``--articles-only`` applies the crawl's gate. Files that cannot be read (not a regular file,
+The crawl's own page-to-record path (``crawler.extract.page``): the same page and URL give the
+same record as in ``scrapy crawl news``; one JSON line per file with main text, in input order.
+It extracts what it is given: a page the crawl's article verdict would skip still yields its
+record, with the warning ``not_article:<verdict>``, unless ``--articles-only`` applies the
+crawl's gate. Files that cannot be read (not a regular file,
 larger than ``DOWNLOAD_MAXSIZE`` once decompressed, a broken gzip) or yield no valid record get a
 line on stderr with the reason; one bad file never ends the batch.
 Settings: ``NEWS_MIN_TEXT_CHARS``, ``DOWNLOAD_MAXSIZE``.
@@ -22,13 +23,11 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.extract.encoding import decode_html
-from crawler.extract.records import build_item, clean_item, rejection
+from crawler.extract.page import Page, RecordRules, page_to_record
 from crawler.items import record_dict
 from crawler.sites import SiteConfig, SitesFileError, select_sites
 
@@ -134,31 +133,13 @@ def read_page(path: Path, max_bytes: int) -> bytes:
 def _record_line(
     body: bytes, page_url: str, site: SiteConfig | None, min_chars: int, articles_only: bool
 ) -> tuple[str | None, str]:
-    # Here, not at the top: Scrapy imports every command to list them, also for ``crawl``,
-    # whose process never extracts.
-    from crawler.extract.extraction import extract_page
-
-    decoded = decode_html(body)
-    ext = extract_page(decoded.text, page_url, site)
-    warnings = decoded.warnings
-    if not ext.is_article:
-        if articles_only or not ext.text:
-            return None, f"not an article ({ext.verdict})"
-        warnings = (*warnings, f"not_article:{ext.verdict}")
-    name = site.name if site else (urlsplit(page_url).hostname or "local")
-    item = build_item(
-        ext,
-        url=page_url,
-        site=name,
-        discovered_via="file",
-        encoding=decoded.encoding,
-        warnings=warnings,
-    )
-    item = clean_item(item, site.drop_phrases if site else ())
-    reason = rejection(item, min_chars)
-    if reason:
-        return None, f"rejected ({reason})"
-    return json.dumps(record_dict(item), ensure_ascii=False), ""
+    page = Page(body=body, url=page_url, site=site, discovered_via="file")
+    result = page_to_record(page, RecordRules(min_chars, articles_only=articles_only))
+    if result.record is not None:
+        return json.dumps(record_dict(result.record), ensure_ascii=False), ""
+    if (result.reason or "").startswith("not_article/"):
+        return None, f"not an article ({result.verdict})"
+    return None, f"rejected ({result.reason})"
 
 
 def _html_files(paths: list[Path]) -> Iterator[Path]:

@@ -1,11 +1,12 @@
 """Page processing off the reactor: decoding, extraction and the per-page checks run in a pool
 of worker processes, so a crawl uses every core and downloads never wait for a parse.
 
-Each page is one task carrying everything it needs (body, URL, site config, the site's learned
-template knowledge): workers keep no state between pages. A page that hangs the extractor is cut
-off after ``timeout`` seconds and its worker replaced; a worker that dies is replaced too. Memory
-stays bounded because Scrapy stops scheduling downloads while the responses being processed
-exceed ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``.
+Each page is one task, a ``crawler.extract.page.Page`` carrying everything it needs (body, URL,
+site config, the site's learned template knowledge), run through ``page_to_record``: workers
+keep no state between pages. A page that hangs the extractor is cut off after ``timeout`` seconds
+and its worker replaced; a worker that dies is replaced too. Memory stays bounded because Scrapy
+stops scheduling downloads while the responses being processed exceed
+``SCRAPER_SLOT_MAX_ACTIVE_SIZE``.
 
 Settings: ``NEWS_EXTRACT_WORKERS`` (0: in the crawl's own process), ``NEWS_EXTRACT_TIMEOUT``.
 """
@@ -21,74 +22,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from multiprocessing import forkserver
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from crawler.extract import structure, urls
-from crawler.extract.cleaning import clean_text, text_hash
-from crawler.extract.dates import FoundDate
-from crawler.extract.encoding import decode_html
-from crawler.extract.extracted import Extraction
-from crawler.extract.fingerprints import fingerprint
-from crawler.extract.templates import SiteKnowledge
-from crawler.sites import SiteConfig
-
-
-@dataclass(frozen=True)
-class PageTask:
-    body: bytes
-    content_type: str | None
-    url: str
-    site: SiteConfig
-    date_hint: FoundDate | None
-    knowledge: SiteKnowledge
-    found_via: str | None = None  # news_sitemap, sitemap, feed: a vote in the article verdict
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    """What the crawl needs back from a page; the decoded HTML itself stays in the worker."""
-
-    encoding: str
-    decode_warnings: tuple[str, ...]
-    extraction: Extraction
-    too_deep: bool
-    refused_schemes: tuple[str, ...]
-    fingerprint: int | None  # of the cleaned text of an article, for near-duplicate checks
-    content_hash: str | None  # of its cleaned text before template lines went (ArticleItem)
-
-
-def process_page(task: PageTask) -> PageOutcome:
-    # Imported where pages are processed: the workers (preloaded by their forkserver), or the
-    # crawl's process itself only when it extracts inline.
-    from crawler.extract.extraction import extract_page
-
-    decoded = decode_html(task.body, task.content_type)
-    ext = extract_page(
-        decoded.text,
-        task.url,
-        task.site,
-        task.date_hint,
-        task.knowledge,
-        found_via=task.found_via,
-    )
-    listing = not ext.is_article
-    drop = task.site.drop_phrases
-    text = clean_text(ext.text, drop) if ext.text and not listing else ""
-    content = clean_text(ext.untemplated_text, drop) if ext.untemplated_text and text else text
-    ext.untemplated_text = None  # only its hash goes back
-    return PageOutcome(
-        encoding=decoded.encoding,
-        decode_warnings=decoded.warnings,
-        extraction=ext,
-        too_deep=listing and ext.verdict == "too_little_text" and structure.too_deep(decoded.text),
-        refused_schemes=tuple(urls.refused_link_schemes(decoded.text)) if listing else (),
-        fingerprint=fingerprint(text) if text else None,
-        content_hash=text_hash(content) if content else None,
-    )
+from crawler.extract.page import page_to_record
 
 
 class PoolError(Exception):
@@ -155,13 +94,14 @@ def start_forkserver() -> None:
 
 
 class PagePool:
-    """Runs ``function`` (``process_page``) on tasks, in ``workers`` processes or inline."""
+    """Runs ``function`` (``page_to_record`` with the crawl's rules bound) on tasks, in
+    ``workers`` processes or inline."""
 
     def __init__(
         self,
         workers: int,
         timeout: float,
-        function: Callable[[Any], Any] = process_page,
+        function: Callable[[Any], Any] = page_to_record,
     ) -> None:
         self.timeout = timeout
         self.function = function
