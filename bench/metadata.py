@@ -7,9 +7,9 @@ corpus pages that state the truth: title, authors, publication date.
 CORPUS (default ``../shared/corpus``) holds ``dev/`` (``meta`` of its truth file), ``fundus/``
 (publisher pages with hand-checked title, authors and date) and ``zh/`` (titles only, the
 ``<title>`` with its site suffix: not hand-checked, so only whether newscrawl's title stands in
-it is reported). newscrawl's figures come from the record as a crawl writes it (extraction, then
-the clean pipeline's rules); trafilatura's from ``bare_extraction(with_metadata=True)`` on the
-same decoded text.
+it is reported). newscrawl's figures come from the record as a crawl writes it (the one
+page-to-record path, ``crawler.extract.page``, without the article gate, as ``scrapy extract``
+runs it); trafilatura's from ``bare_extraction(with_metadata=True)`` on the page's decoded text.
 
 - title exact: equal as a reader sees them: spacing squashed, invisible characters (soft hyphens,
   zero-width spaces) aside; case and punctuation count.
@@ -18,6 +18,8 @@ same decoded text.
 - date same day: the calendar day each states; same instant: the UTC instant equal, on pages
   whose truth has a time (fundus's truth gives the offset; trafilatura gives days only).
 - precision mix: the share of records whose date is an instant, a local time, a day or missing.
+- pages without record: newscrawl writes none for them (text missing or too short), so they have
+  no metadata to score and are left out of its figures; bench/quality.py counts them.
 
 fundus's pages are also scored in two halves (even and odd lines of its truth file): the rules
 were tuned on the even half and checked on the odd one. ``--floors`` exits 1 when one of
@@ -85,9 +87,12 @@ class Tally:
     authors_got: int = 0
     authors_want: int = 0
     precisions: Counter[str] = field(default_factory=Counter)
+    # Pages that yield no record (their text too short or missing): no metadata to score; the
+    # quality bench counts and floors them.
+    no_record: int = 0
 
     def figures(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"pages_without_record": self.no_record}
         for name, hits in (
             ("title_exact", self.title),
             ("title_in_page_title", self.title_in_page_title),
@@ -210,26 +215,30 @@ def load_truth(corpus: Path) -> list[Truth]:
 # --- extraction ---------------------------------------------------------------------------
 
 
-def _extractors() -> dict[str, Callable[[str, str | None], Got]]:
+def _extractors() -> dict[str, Callable[[bytes, str, str | None], Got | None]]:
+    """Each extractor takes the page's bytes and its decoded text (trafilatura's input)."""
     from trafilatura import bare_extraction
 
     from crawler.extract.dates import date_precision
-    from crawler.extract.extraction import extract_page
-    from crawler.extract.records import build_item, clean_item
+    from crawler.extract.page import Page, RecordRules, page_to_record
 
-    def newscrawl(html: str, url: str | None) -> Got:
-        # The record as the crawl writes it: extraction, then the clean pipeline's rules.
-        ext = extract_page(html, url)
-        item = clean_item(
-            build_item(
-                ext, url=url or "file:///page", site="bench", discovered_via="file", encoding=None
-            )
-        )
+    # Metadata of every page with main text, as ``scrapy extract`` writes it: the article
+    # verdict is the quality bench's business.
+    rules = RecordRules(articles_only=False)
+
+    def newscrawl(raw: bytes, html: str, url: str | None) -> Got | None:
+        # The record as the crawl writes it: the one page-to-record path.
+        record = page_to_record(Page(body=raw, url=url or "file:///page"), rules).record
+        if record is None:
+            return None
         return Got(
-            item.title, item.authors, item.date_published, date_precision(item.date_published)
+            record.title,
+            record.authors,
+            record.date_published,
+            date_precision(record.date_published),
         )
 
-    def trafilatura(html: str, url: str | None) -> Got:
+    def trafilatura(raw: bytes, html: str, url: str | None) -> Got:
         doc = bare_extraction(html, url=url, with_metadata=True)
         if not doc:
             return Got(None, [], None)
@@ -239,27 +248,30 @@ def _extractors() -> dict[str, Callable[[str, str | None], Got]]:
     return {"newscrawl": newscrawl, "trafilatura": trafilatura}
 
 
-def read_page(truth: Truth) -> str:
-    from crawler.extract.encoding import decode_html
-
+def read_page(truth: Truth) -> bytes:
     raw = truth.path.read_bytes()
-    if truth.path.suffix == ".gz":
-        raw = gzip.decompress(raw)
-    return decode_html(raw).text
+    return gzip.decompress(raw) if truth.path.suffix == ".gz" else raw
 
 
 def score(pages: Iterable[Truth], misses: str | None = None) -> dict[tuple[str, str], Tally]:
     """Tallies by (group, extractor); groups: each corpus, and fundus's two halves."""
+    from crawler.extract.encoding import decode_html
+
     extractors = _extractors()
     tallies: dict[tuple[str, str], Tally] = {}
     for truth in pages:
-        html = read_page(truth)
+        raw = read_page(truth)
+        html = decode_html(raw).text
         groups = [truth.corpus] + ([f"fundus_{truth.half}"] if truth.half else [])
         for name, extract in extractors.items():
-            got = extract(html, truth.url)
+            got = extract(raw, html, truth.url)
             for group in groups:
-                _tally(tallies.setdefault((group, name), Tally()), truth, got)
-            if misses and name == "newscrawl":
+                tally = tallies.setdefault((group, name), Tally())
+                if got is None:
+                    tally.no_record += 1
+                else:
+                    _tally(tally, truth, got)
+            if misses and name == "newscrawl" and got is not None:
                 _print_miss(misses, truth, got)
     return tallies
 
@@ -339,6 +351,8 @@ def format_report(tallies: dict[tuple[str, str], Tally]) -> str:
             f"{group:14} {'precision mix':20} "
             + "  ".join(f"{k} {mix.get(k, 0.0):.2f}" for k in PRECISIONS)
         )
+        if ours["pages_without_record"]:
+            rows.append(f"{group:14} {'pages without record':20} {ours['pages_without_record']:>6}")
     return "\n".join(rows)
 
 
