@@ -13,12 +13,11 @@ from crawler.extract.dates import date_precision, later_than, parse_date, utc_in
 from crawler.extract.encoding import decode_html
 from crawler.extract.metadata import (
     _catstags,
-    _dom_author,
     byline_candidates,
     choose_title,
-    clean_authors,
     clean_title,
     detect_language,
+    dom_author,
     find_published,
     meta_tags,
     read_jsonld,
@@ -190,15 +189,6 @@ def test_strip_site_keeps_the_headline_whole():
     assert strip_site("BBC News - Storm hits coast", [], "www.bbc.co.uk") == "Storm hits coast"
 
 
-def test_clean_authors():
-    assert clean_authors(["By Jane Doe and John Smith"]) == ["Jane Doe", "John Smith"]
-    assert clean_authors(["作者：张三、李四"]) == ["张三", "李四"]
-    assert clean_authors(["jane@example.com", "https://x.com/jane", "Jane Doe", "jane doe"]) == [
-        "Jane Doe"
-    ]
-    assert clean_authors([], "2022-03-01 10:22 来源：中国网 作者：王五 ") == ["王五"]
-
-
 def test_language_from_text_when_undeclared_or_wrong():
     zh = "京东科技助力江苏数字经济发展，数字人民币试点工作取得进展。" * 5
     de = "Die Bundesregierung hat am Mittwoch neue Regeln beschlossen, die ab Januar gelten. " * 4
@@ -227,9 +217,9 @@ def test_dom_author_search_finds_what_trafilaturas_does(path):
     # change: comments, figures and dates are skipped as trafilatura prunes them.
     html = path if path is BYLINES else decode_html(Path(path).read_bytes()).text
     tree = load_html(html)
-    assert _dom_author(tree) == extract_author(tree)
+    assert dom_author(tree) == extract_author(tree)
     if path is BYLINES:
-        assert _dom_author(tree) == "Jane Reporter"
+        assert dom_author(tree) == "Jane Reporter"
 
 
 # One element for each condition of trafilatura's three author XPaths, and near misses.

@@ -28,6 +28,7 @@ from trafilatura import bare_extraction
 from trafilatura.utils import repair_faulty_html
 
 from crawler.extract import (
+    authors,
     cleaning,
     dates,
     furniture,
@@ -59,6 +60,8 @@ _PARSER.set_element_class_lookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
     )
 )
+# <meta> tags that name a page's authors, as the page writes them.
+_AUTHOR_METAS = ("author", "dc.creator", "parsely-author", "sailthru.author", "byl")
 # Longer lines (CJK counted twice) are paragraphs, not link lists, whatever their links.
 _LONGEST_LINK_LINE = 400
 
@@ -165,14 +168,26 @@ def extract_page(
     )
     is_article, verdict = article_verdict(url, signals, site, found_via=found_via)
     canonical = _canonical(tree, metas, base, url, site, warnings)
+    author_metas = [
+        content
+        for el in tree.iter("meta")
+        if (el.get("name") or el.get("property") or "").lower() in _AUTHOR_METAS
+        and (content := (el.get("content") or "").strip())
+    ]
     result = Extraction(
         is_article=is_article,
         verdict=verdict,
         text=text,
         title=title,
         description=meta.description,
-        authors=metadata.clean_authors(
-            jsonld.authors or ([meta.author] if meta.author else []), header, site_names
+        authors=authors.choose_authors(
+            # trafilatura's author (its reading of the <meta> tags, else of the byline element)
+            # only where the page's own author tags name none: it is theirs, normalised.
+            [jsonld.authors, author_metas or ([meta.author] if meta.author else [])],
+            header,
+            site_names,
+            host,
+            dom_byline=lambda: metadata.dom_author(tree),
         ),
         date=date,
         date_modified=metadata.find_modified(jsonld, metas, tz),

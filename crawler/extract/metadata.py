@@ -179,7 +179,7 @@ def trafilatura_fields(tree: HtmlElement, jsonld: JsonLd) -> Document:
     fields = extract_meta_json(tree, examine_meta(tree))
     fields.title = fields.title or extract_title(tree)
     if not (fields.author or jsonld.authors):
-        fields.author = _dom_author(tree)
+        fields.author = dom_author(tree)
     fields.sitename = fields.sitename or extract_sitename(tree)
     hrefs: list[str] | None = None
     if not (fields.categories or jsonld.section):
@@ -211,7 +211,7 @@ def _catstags(kind: str, tree: HtmlElement, hrefs: list[str]) -> list[str]:
     return []
 
 
-def _dom_author(tree: HtmlElement) -> str | None:
+def dom_author(tree: HtmlElement) -> str | None:
     """trafilatura's ``extract_author`` without its copy of the whole page and the search for
     what to prune from it (together a tenth of the extraction time where JSON-LD and meta tags
     name no author): the byline candidates are the same, and a candidate inside what it would
@@ -595,53 +595,6 @@ def clean_title(
 def _squash(text: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return re.sub(r"\s+", " ", text).strip()
-
-
-# --- authors -----------------------------------------------------------------------------------
-
-_BYLINE_PREFIX = re.compile(
-    r"^\s*(by|von|por|par|di|door|av|przez|autor(?:a|in)?|author|written by|text|texto|"
-    r"作者|记者|文|撰文|编辑|本报记者|通讯员|来源)\s*[:：/|]?\s*",
-    re.IGNORECASE,
-)
-_URL_OR_EMAIL = re.compile(r"\S+@\S+|https?://\S+")
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|，|、|/|\||\band\b|\bund\b|\by\b|\bet\b|&)\s*")
-_CJK_NAME = r"[\u4e00-\u9fff·]{2,4}(?![\u4e00-\u9fff])"
-_CJK_BYLINE = re.compile(
-    rf"(?:作者|记者|文|撰稿)\s*[:：/]\s*({_CJK_NAME}(?:[ 、，,]+{_CJK_NAME})*)"
-)
-_CJK_NAMES_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-_NOT_A_NAME = re.compile(
-    r"(?i)^(updated|published|posted|last updated|aktualisiert|veröffentlicht|actualizado|"
-    r"publicado|mis à jour|publié|更新|发布)\b|\.(com|cn|org|net|de|uk|fr|es|pl|it)\b"
-)
-
-
-def clean_authors(
-    raw: list[str], header_text: str = "", site_names: Sequence[str] = ()
-) -> list[str]:
-    """A list of person names: prefixes ("By", "作者："), e-mails, URLs, dates, labels and
-    the site's own name removed."""
-    names: list[str] = []
-    pieces = [p for r in raw for p in _AUTHOR_SPLIT.split(_URL_OR_EMAIL.sub("", r or ""))]
-    if not pieces and (match := _CJK_BYLINE.search(header_text)):
-        pieces = [match.group(1)]
-    pieces = [q for p in pieces for q in _CJK_NAMES_SPACE.split(p)]
-    sites = {re.sub(r"\W", "", n.lower()) for n in site_names if n}
-    for piece in pieces:
-        name = _BYLINE_PREFIX.sub("", piece)
-        name = _squash(name).strip(" -–—:：|()（）[]、，,")
-        if (
-            not name
-            or len(name) > 60
-            or any(ch.isdigit() for ch in name)
-            or _NOT_A_NAME.search(name)
-            or re.sub(r"\W", "", name.lower()) in sites
-        ):
-            continue
-        if name.lower() not in (n.lower() for n in names):
-            names.append(name)
-    return names
 
 
 # --- language ----------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Author names from what a page states about them: JSON-LD, ``<meta>`` tags, the byline.
+
+Bylines are written for readers ("By Jane Doe and John Smith", "Von Dieter Kuckelkorn",
+"作者：张三、李四", "신현주 기자"); a record lists names. The first source that names a person
+wins; the site's own name, a domain or a news agency is kept only when no source names anyone
+(a byline that names only an organisation is still the byline). Pure: strings in, names out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+
+# Words that introduce a byline, followed by a space or a colon (so "Dirk" keeps its "Di").
+_ROLE_PREFIX = re.compile(
+    r"^\s*(?:(?i:(?:written\s+)?by|von|por|par|door|av|af|przez|от|автор|autor(?:a|in)?|author|"
+    r"text|texto|reporting\s+by)|di)(?:\s*[:：]\s*|\s+)"  # "di" lowercase: "Di Maria" is a name
+    r"|^\s*(?:作者|记者|本报记者|通讯员|撰文|撰稿|文|图)\s*[:：/]?\s*"
+)
+# Role words after a name: "신현주 기자", "张三 记者", "Jane Doe, Reporter".
+_ROLE_SUFFIX = re.compile(
+    r"\s*(?:기자|특파원|记者|特约记者|通讯员|報道|\((?:text|fotos?|foto)\))$", re.IGNORECASE
+)
+# Lines that name someone other than the author: editors, sources, photographers.
+_NOT_A_BYLINE = re.compile(r"^\s*(?:责任编辑|编辑|来源|图片|摄影|photo|foto|bild)\s*[:：]", re.I)
+_URL_OR_EMAIL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+# Separators and conjunctions of joint bylines, in the languages the corpus has.
+_JOINT = re.compile(r"\s*(?:[;,，、/|&]|\s(?:and|und|og|et|y|e|i|и)\s|和)\s*", re.IGNORECASE)
+_CJK_NAME = r"[\u4e00-\u9fff·]{2,4}(?![\u4e00-\u9fff])"
+_CJK_BYLINE = re.compile(
+    rf"(?:作者|记者|文|撰稿)\s*[:：/]\s*({_CJK_NAME}(?:[ 、，,]+{_CJK_NAME})*)"
+)
+_CJK_NAMES_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+_NOT_A_NAME = re.compile(
+    r"(?i)^(updated|published|posted|last updated|aktualisiert|veröffentlicht|actualizado|"
+    r"publicado|mis à jour|publié|更新|发布)\b"
+)
+_DOMAIN = re.compile(r"(?i)^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$")
+_AGENCIES = re.compile(
+    r"(?i)^(?:the\s+)?(?:associated press|ap|afp|reuters|dpa|apa|ansa|efe|epa|kna|sda|"
+    r"keystone-sda|anadolu ajansı|aa|xinhua|新华社|中新社|kyodo|yonhap|연합뉴스|tass|pa media)$"
+)
+
+
+PERSON, AGENCY, SITE, DOMAIN = "person", "agency", "site", "domain"
+
+
+def choose_authors(
+    sources: Iterable[Sequence[str]],
+    header_text: str = "",
+    site_names: Sequence[str] = (),
+    host: str | None = None,
+    dom_byline: Callable[[], str | None] | None = None,
+) -> list[str]:
+    """The authors the first source that names anyone gives (``sources`` by decreasing
+    reliability): its people with the agencies beside them; where it names only an
+    organisation (the site, an agency), a Chinese byline under the headline ("作者：王五")
+    if there is one, else that organisation: the byline names only that. A bare domain
+    ("mdr.de", a CMS default) names no one: then the page's byline element (``dom_byline``),
+    and the domain only when nothing else is found."""
+    organisations: list[str] = []
+    domains: list[str] = []
+    for raw in sources:
+        named = split_byline(raw, site_names, host)
+        if any(kind == PERSON for _, kind in named):
+            return [name for name, kind in named if kind in (PERSON, AGENCY)]
+        organisations = [name for name, kind in named if kind in (AGENCY, SITE)]
+        if organisations:
+            break
+        domains.extend(name for name, kind in named if kind == DOMAIN)
+    if match := _CJK_BYLINE.search(header_text):
+        named = split_byline([match.group(1)], site_names, host)
+        if people := [name for name, kind in named if kind == PERSON]:
+            return people
+    if organisations:
+        return organisations[:1]
+    if dom_byline is not None and (byline := dom_byline()):
+        named = split_byline([byline], site_names, host)
+        if any(kind == PERSON for _, kind in named):
+            return [name for name, kind in named if kind in (PERSON, AGENCY)]
+    return domains[:1]
+
+
+def split_byline(
+    raw: Sequence[str], site_names: Sequence[str] = (), host: str | None = None
+) -> list[tuple[str, str]]:
+    """The names a byline gives, each once, and what each is (``PERSON``, ``AGENCY``, ``SITE``,
+    ``DOMAIN``): role words, e-mail addresses, URLs, unmatched brackets and dates out, joint
+    bylines split, a name spelt as its URL slug ("Sophie-Foster") the same name."""
+    kind_of = _kind_matcher(site_names, host)
+    named: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for line in raw:
+        if not line or _NOT_A_BYLINE.match(line):
+            continue
+        line = _URL_OR_EMAIL.sub(" ", _squash(line))
+        for piece in _pieces(line):
+            name = _clean_name(piece)
+            key = re.sub(r"\W", "", name.casefold())
+            if not name or key in seen or len(name) > 60:
+                continue
+            seen.add(key)
+            kind = kind_of(name)
+            if kind != PERSON or _plausible(name):
+                named.append((name, kind))
+    return named
+
+
+def _pieces(line: str) -> list[str]:
+    pieces = [p for p in _JOINT.split(_ROLE_PREFIX.sub("", line)) if p and p.strip()]
+    return [q for p in pieces for q in _CJK_NAMES_SPACE.split(p)]
+
+
+def _clean_name(piece: str) -> str:
+    name = _ROLE_SUFFIX.sub("", _ROLE_PREFIX.sub("", piece.strip()))
+    name = _unmatched_brackets(name)
+    return name.strip(" -–—:：|()（）[]、，,.*·")
+
+
+def _unmatched_brackets(name: str) -> str:
+    """ "Elena Oberholzer (obe" -> "Elena Oberholzer": an opening bracket never closed cuts
+    the name there; a closing one never opened goes."""
+    for opening, closing in ("()", "[]", "（）"):
+        at = name.rfind(opening)
+        if at >= 0 and closing not in name[at:]:
+            name = name[:at]
+        if closing in name and opening not in name:
+            name = name.replace(closing, "")
+    return name
+
+
+def _plausible(name: str) -> bool:
+    return (
+        not any(ch.isdigit() for ch in name)
+        and not _NOT_A_NAME.search(name)
+        and any(ch.isalpha() for ch in name)
+    )
+
+
+def _kind_matcher(site_names: Sequence[str], host: str | None) -> Callable[[str], str]:
+    """What a name is: a domain, a news agency, the site's own name (or host), else a person."""
+    host_labels = {label for label in (host or "").lower().split(".") if len(label) > 3}
+    names = {n for n in (re.sub(r"\W", "", s.lower()) for s in site_names) if len(n) >= 2}
+
+    def kind_of(name: str) -> str:
+        letters = re.sub(r"\W", "", name.lower())
+        if _DOMAIN.match(name):
+            return DOMAIN
+        if _AGENCIES.match(name):
+            return AGENCY
+        if any(n in letters or letters in n for n in names) or any(
+            label in letters for label in host_labels
+        ):
+            return SITE
+        return PERSON
+
+    return kind_of
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
