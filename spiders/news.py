@@ -468,6 +468,18 @@ class NewsSpider(scrapy.Spider):
 
     # --- pages ----------------------------------------------------------------------------------
 
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        """Scrapy's default callback, for ``scrapy parse --spider=news URL``: the page as a
+        start page of the site that takes it (a site of its own when none does)."""
+        site = next((s for s in self.sites.values() if s.allows(response.url)), None)
+        if site is None:
+            site = site_for_urls([response.url])
+            self.sites[site.name] = site
+        response.meta.setdefault("site", site.name)
+        response.meta.setdefault("via", "seed")
+        async for output in self.parse_page(response):
+            yield output
+
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         if response.status == 304:  # not modified since the last crawl: crawler.state counted it
             return

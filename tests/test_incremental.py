@@ -465,3 +465,49 @@ def test_run_files_are_named_by_crawl_id_and_latest_names_the_delivery(tmp_path)
     assert not Path(first_file["uri"]).exists(), "the first run's output went (NEWS_KEEP_RUNS)"
     assert not Path(first["run_files"]["stats"]["path"]).exists()
     assert Path(delivered["uri"]).exists()
+
+
+def _oneshot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy ARGS`` with the same state setting a job's crawl has."""
+    cmd = [sys.executable, "-m", "scrapy", *args, "-s", f"NEWS_STATE={tmp_path / 'state.sqlite'}"]
+    return subprocess.run(cmd, cwd=REPO, timeout=300, capture_output=True, text=True)
+
+
+def test_try_and_parse_between_two_runs_of_a_job_leave_no_trace(tmp_path):
+    with news_site(4) as site:
+        first, manifest = crawl(tmp_path, site)
+        assert first.returncode == 0, first.log[-3000:]
+        job, first_id = manifest["job"], manifest["crawl_id"]
+        files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+        state = (tmp_path / "state.sqlite").read_bytes()
+        new = site.add(5)
+        shell = site.add(6)
+        site.articles[shell].shell = True
+        tried = _oneshot(tmp_path, "try", site.url + new)
+        assert tried.returncode == 0, tried.stderr[-3000:]
+        report = json.loads(tried.stdout)
+        assert report["outcome"] == "record" and report["record"]["url"] == site.url + new
+        rejected = _oneshot(tmp_path, "try", site.url + shell)
+        assert rejected.returncode == 1, rejected.stderr[-3000:]
+        (reject,) = json.loads(rejected.stdout)["rejects"]
+        assert reject["reason"].startswith("not_article/") and reject["detail"], reject
+        parsed = _oneshot(tmp_path, "parse", "--spider=news", site.url + new)
+        assert parsed.returncode == 0, parsed.stderr[-3000:]
+        assert "Story number 5 of the day" in parsed.stdout
+        assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == files, "no file written"
+        assert (tmp_path / "state.sqlite").read_bytes() == state, "the crawl state untouched"
+        second, manifest = crawl(tmp_path, site)
+    assert manifest["previous"]["crawl_id"] == first_id and manifest["job"] == job
+    assert manifest["totals"]["new"] == 1, "the article tried is new to the job's next run"
+    assert second.returncode == 0, manifest["health"]
+
+
+def test_preview_lists_the_article_pages_without_fetching_them(tmp_path):
+    with news_site(3) as site:
+        done = _oneshot(tmp_path, "preview", "-a", f"start_urls={site.url}/", *("-s", *FAST[:1]))
+        hits = site.article_hits()
+    assert done.returncode == 0, done.stderr[-3000:]
+    listed = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sorted(e["url"] for e in listed) == sorted(site.url + p for p in site.articles)
+    assert hits == [], "discovery only: no article page fetched"
+    assert not (tmp_path / "state.sqlite").exists()
