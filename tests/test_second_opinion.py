@@ -63,6 +63,28 @@ def test_a_subheaded_article_keeps_the_sections_after_readabilitys_choice():
     assert kept == lines[:-3]
 
 
+def test_a_live_blogs_entries_go_on_past_short_paragraphs():
+    """An entry of a live blog: a headline, a paragraph, and a one-line sentence. The entries
+    after readability's choice are the article too; a headline followed by a link list is not."""
+    entries = [
+        "Bridge closed again tonight",
+        "Police closed the bridge again at nine o'clock after a lorry lost its load on the ramp.",
+        "Drivers are asked to use the northern crossing.",
+        "Ferry runs until midnight",
+        "The harbour ferry will run every fifteen minutes until midnight while the bridge is shut.",
+        "Tickets bought for the bridge bus are valid on it.",
+    ]
+    more = ["More live coverage", "Harbour festival returns", "New bus lines in the east"]
+    article = [
+        *ARTICLE,
+        "The council expects the new bridge to open to trams in the spring of 2027.",
+    ]
+    lines = [*article, *entries, *more]
+    # readability left out the lead, so the entries after its choice are sections that go on.
+    kept = second_opinion.trim_tail(lines, reference(article[1:]))
+    assert kept == [*article, *entries]
+
+
 def test_no_verdict_when_readability_found_little_or_something_else():
     lines = ARTICLE + COMMENTS
     assert second_opinion.trim_tail(lines, reference(ARTICLE[:2])) == lines  # too little text

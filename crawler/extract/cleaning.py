@@ -73,6 +73,11 @@ def is_prose(line: str) -> bool:
     return weight(line) >= PROSE_WEIGHT
 
 
+def ends_sentence(line: str) -> bool:
+    """A line that ends as a sentence does, however short."""
+    return _SENTENCE_END.search(line) is not None
+
+
 def is_sentence(line: str) -> bool:
     """A paragraph of prose that ends as a sentence does."""
-    return is_prose(line) and _SENTENCE_END.search(line) is not None
+    return is_prose(line) and ends_sentence(line)

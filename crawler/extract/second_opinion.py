@@ -112,6 +112,12 @@ def _squash(text: str) -> str:
 
 
 def _subheading(lines: list[str], index: int) -> bool:
+    """A short line followed by sentences, one of them at least a paragraph long: a section
+    (or a live blog's entry) that goes on with the article."""
     following = lines[index + 1 : index + 1 + SENTENCES_AFTER_SUBHEADING]
     enough = len(following) == SENTENCES_AFTER_SUBHEADING
-    return enough and all(map(cleaning.is_sentence, following))
+    return (
+        enough
+        and all(map(cleaning.ends_sentence, following))
+        and any(map(cleaning.is_prose, following))
+    )
