@@ -4,6 +4,7 @@ shows at the end."""
 from __future__ import annotations
 
 import io
+import logging
 
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
@@ -45,3 +46,22 @@ def test_the_result_line_says_whether_to_look_closer():
     )
     assert failure == "  unhealthy: site a: 15 of 41 rejected"
     assert result_lines(None, None, 5) == ["RESULT no manifest was written (0:05)"]
+
+
+def test_a_robots_txt_given_up_on_is_one_warning_not_two(caplog):
+    """The retry middleware warns that it gave up; Scrapy's robots.txt middleware then logs the
+    same failure as an error with a traceback: that second word is INFO, without it."""
+    from crawler.crawl.middlewares.robots import _QUIET_ERRORS
+
+    logger = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    logger.addFilter(_QUIET_ERRORS)
+    try:
+        with caplog.at_level(logging.INFO):
+            try:
+                raise ConnectionRefusedError("refused")
+            except ConnectionRefusedError:
+                logger.error("Error downloading <GET http://h/robots.txt>", exc_info=True)
+    finally:
+        logger.removeFilter(_QUIET_ERRORS)
+    (record,) = caplog.records
+    assert record.levelname == "INFO" and record.exc_info is None

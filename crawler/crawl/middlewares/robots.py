@@ -72,13 +72,15 @@ class CrawlDelayMiddleware:
 
 class _QuietRobotsErrors(logging.Filter):
     """Scrapy logs a robots.txt it could not download as an error with a traceback; on the
-    open web that is routine, and the crawl goes on (everything allowed)."""
+    open web that is routine, and the crawl goes on (everything allowed). The retry middleware
+    has already warned that it gave up on the robots.txt, so this second word on it is INFO."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.ERROR and record.exc_info:
             record.exc_info = None
             record.exc_text = None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            # Handlers compare their level after the filters: at WARNING this is not shown.
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 
