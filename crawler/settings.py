@@ -121,6 +121,8 @@ NEWS_REDIS_URL = os.environ.get("NEWS_REDIS_URL", "")
 NEWS_REDIS_IDLE_SECONDS = 30
 # A worker with nothing to do asks the shared queue for work this often (seconds).
 NEWS_REDIS_POLL_SECONDS = 0.2
+# A request waiting for its host's crawl-wide lease (middlewares/politeness.py) asks this often.
+NEWS_POLITENESS_POLL_SECONDS = 0.05
 # A worker that lost Redis retries (with backoff) this long, then stops: finish reason
 # redis_unavailable, exit status NEWS_UNHEALTHY_EXIT_CODE.
 NEWS_REDIS_RETRY_SECONDS = 60.0

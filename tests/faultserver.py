@@ -3,12 +3,15 @@ open web, each under its own path, on loopback only.
 
     python -m tests.faultserver [--site full|plain|traps] [--articles N]
                                 [--robots ok|slow|500|crawl-delay=SECONDS] [--access-log FILE]
+                                [--latency SECONDS]
 
 prints two lines once ready, the site's base URL (127.0.0.1) and that of "another host"
 (127.0.0.2, a second server that pages redirect and link to), and serves until killed. Every
 request either server gets is appended to the access log as a JSON line: ``t`` (Unix time),
 ``server`` (the host:port that got it), ``host`` (its Host header), ``method``, ``path``,
-``ua``. The other host serves an article on any path, so a crawler that went there shows.
+``ua``, ``in_flight`` (the requests being answered then, this one included; a request counts
+until its response starts). ``--latency`` delays each good article. The other host serves an
+article on any path, so a crawler that went there shows.
 
 ``--site full`` (default): the home page links the good articles, every fault below, crawler
 traps, links with other schemes and to the other host; robots.txt names the hostile sitemaps.
@@ -500,8 +503,12 @@ def listing(title: str, links: list[str], extra_head: str = "") -> bytes:
 class Site:
     """What both servers serve, and their shared access log."""
 
-    def __init__(self, kind: str, articles: int, robots: str, log_path: Path | None) -> None:
+    def __init__(
+        self, kind: str, articles: int, robots: str, log_path: Path | None, latency: float = 0
+    ) -> None:
         self.kind = kind
+        self.latency = latency
+        self.in_flight = 0
         self.articles = articles
         self.robots = robots
         self.log_path = log_path
@@ -513,11 +520,17 @@ class Site:
     def record(self, entry: dict[str, Any]) -> int:
         """Log a request; the number of times its path has been asked for, this one included."""
         with self.lock:
+            self.in_flight += 1
+            entry["in_flight"] = self.in_flight
             self.hits[entry["path"]] = hits = self.hits.get(entry["path"], 0) + 1
             if self.log_path is not None:
                 with self.log_path.open("a", encoding="utf-8") as log:
                     log.write(json.dumps(entry) + "\n")
         return hits
+
+    def answered(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
 
     def home_links(self) -> list[str]:
         links = [good_path(n) for n in range(1, self.articles + 1)]
@@ -563,6 +576,7 @@ class FaultServer(ThreadingHTTPServer):
 
 class FaultHandler(BaseHTTPRequestHandler):
     server: FaultServer
+    in_flight = False
 
     def log_message(self, format: str, *args: object) -> None:
         """Silenced; see the access log."""
@@ -580,10 +594,20 @@ class FaultHandler(BaseHTTPRequestHandler):
                 "ua": self.headers.get("User-Agent", ""),
             }
         )
-        if self.server.base_url != site.base:
-            self.send(200, good_article(1))  # the other host: anything fetched here shows
-            return
-        self.route(parts.path, parse_qs(parts.query), hits)
+        self.in_flight = True
+        try:
+            if self.server.base_url != site.base:
+                self.send(200, good_article(1))  # the other host: anything fetched here shows
+                return
+            self.route(parts.path, parse_qs(parts.query), hits)
+        finally:
+            self.answering()
+
+    def answering(self) -> None:
+        """This request no longer counts as in flight: its response starts."""
+        if self.in_flight:
+            self.in_flight = False
+            self.server.site.answered()
 
     # --- responses
 
@@ -594,6 +618,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         content_type: str = "text/html; charset=utf-8",
         headers: dict[str, str] | None = None,
     ) -> None:
+        self.answering()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         for name, value in (headers or {}).items():
@@ -642,6 +667,7 @@ class FaultHandler(BaseHTTPRequestHandler):
             else:
                 self.send(200, site.robots_txt(), "text/plain")
         elif (match := _GOOD.match(path)) and 1 <= int(match.group(1)) <= site.articles:
+            time.sleep(site.latency)
             self.send(200, good_article(int(match.group(1))))
         elif path.startswith("/sitemaps/") and (body := sitemap_file(base, name, site.articles)):
             gzipped = name.endswith(".gz")
@@ -768,8 +794,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--robots", default="ok", help="ok, slow, 500 or crawl-delay=SECONDS")
     parser.add_argument("--access-log", type=Path)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per good article")
     args = parser.parse_args(argv)
-    site = Site(args.site, args.articles, args.robots, args.access_log)
+    site = Site(args.site, args.articles, args.robots, args.access_log, args.latency)
     main_server = FaultServer(site, "127.0.0.1")
     other_server = FaultServer(site, OTHER_HOST)
     site.base, site.other_base = main_server.base_url, other_server.base_url

@@ -1,7 +1,9 @@
-"""Distributed crawls on a real Redis: two workers share one crawl of a 300-article site, each
-article is delivered once, a second run emits nothing; losing Redis stops the workers with a
-non-zero exit within the retry time and the next crawl delivers the rest, once; a short outage
-is ridden out."""
+"""Distributed crawls on a real Redis: two workers share one crawl of a 300-article site at
+full speed, each delivering at least 35% of it and each article once, and a second run emits
+nothing; a third worker started mid-crawl takes a share; politeness holds for the crawl as a
+whole, measured at the server (requests in flight, robots.txt Crawl-delay); losing Redis stops
+the workers with a non-zero exit within the retry time and the next crawl delivers the rest,
+once; a short outage is ridden out."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, REPO, RedisServer, needs_redis, read_jsonl, serve
+from tests.conftest import FAST, REPO, RedisServer, fault_server, needs_redis, read_jsonl, serve
 from tests.faultserver import _prose, article_html
 
 pytestmark = [pytest.mark.crawl, needs_redis]
@@ -38,9 +40,11 @@ def _site(root: Path) -> Path:
     return root
 
 
-def _workers(tmp: Path, url: str, redis_url: str, *settings: str) -> list[subprocess.Popen[str]]:
+def _workers(
+    tmp: Path, url: str, redis_url: str, *settings: str, names: tuple[str, ...] = ("w1", "w2")
+) -> list[subprocess.Popen[str]]:
     procs = []
-    for worker in ("w1", "w2"):
+    for worker in names:
         cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start_urls={url}/"]
         for setting in [
             *FAST,
@@ -85,7 +89,7 @@ def test_two_workers_share_one_crawl_and_a_second_run_emits_nothing(
         assert codes == [0, 0], logs
         files = _outputs(tmp_path)
         assert len(files) == 2, f"each worker writes its own file: {list(files)}"
-        shares = {Path(name).name: len(records) for name, records in files.items()}
+        shares = _shares(tmp_path)
         assert all(n >= 0.35 * ARTICLES for n in shares.values()), (
             f"each worker must deliver at least 35% of the articles: {shares}"
         )
@@ -121,12 +125,76 @@ def _wait_for_requests(access: Path, procs: list[subprocess.Popen[str]], n: int)
         time.sleep(0.1)
 
 
-def _delivered_once(tmp: Path) -> None:
+def _delivered_once(tmp: Path, articles: int = ARTICLES) -> None:
     """Every article of the site in the committed outputs, each exactly once."""
     records = [r for rs in _outputs(tmp).values() for r in rs]
     ids = [r["id"] for r in records]
     assert len(ids) == len(set(ids)), "an article was delivered twice"
-    assert len({str(r["url"]).rsplit("/", 1)[1] for r in records}) == ARTICLES
+    assert len({str(r["url"]).rsplit("/", 1)[1] for r in records}) == articles
+
+
+def _shares(tmp: Path) -> dict[str, int]:
+    """Records delivered per worker (the worker id is in each output file's name)."""
+    shares: dict[str, int] = {}
+    for name, records in _outputs(tmp).items():
+        worker = Path(name).name.split(".")[-2]
+        shares[worker] = shares.get(worker, 0) + len(records)
+    return shares
+
+
+def test_a_worker_started_mid_crawl_takes_a_share(tmp_path: Path, redis_server: RedisServer):
+    # Each article takes 0.3 s to answer and each worker has 4 requests at once: the crawl
+    # lasts long enough for a third worker to start while most of it is left.
+    with fault_server(tmp_path, "--site", "plain", "--articles", "300", "--latency", "0.3") as site:
+        four = ["CONCURRENT_REQUESTS=4"]
+        procs = _workers(tmp_path, site.url, redis_server.url, *four)
+        deadline = time.monotonic() + 120
+        while sum("/story-" in e["path"] for e in site.accessed()) < 30:
+            assert time.monotonic() < deadline, "the crawl did not start"
+            assert all(p.poll() is None for p in procs), "a worker ended early"
+            time.sleep(0.1)
+        procs += _workers(tmp_path, site.url, redis_server.url, *four, names=("w3",))
+        codes = _wait(procs, timeout=240)
+    assert codes == [0, 0, 0]
+    shares = _shares(tmp_path)
+    assert shares.get("w3", 0) >= 0.1 * ARTICLES, f"the third worker took too little: {shares}"
+    _delivered_once(tmp_path)
+
+
+def test_the_requests_in_flight_to_a_host_are_limited_for_the_crawl_as_a_whole(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    with fault_server(tmp_path, "--site", "plain", "--articles", "60", "--latency", "0.3") as site:
+        polite = ["CONCURRENT_REQUESTS_PER_DOMAIN=4"]
+        codes = _wait(_workers(tmp_path, site.url, redis_server.url, *polite), timeout=240)
+        accessed = site.accessed()
+    assert codes == [0, 0]
+    shares = _shares(tmp_path)
+    assert len(shares) == 2 and min(shares.values()) >= 10, f"both workers crawl: {shares}"
+    # Each worker alone would have 4 in flight: 8 at once at the server.
+    peak = max(e["in_flight"] for e in accessed)
+    assert peak <= 4, f"the server saw {peak} requests at once from a crawl limited to 4"
+    _delivered_once(tmp_path, 60)
+
+
+def test_a_robots_crawl_delay_holds_for_the_crawl_as_a_whole(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    args = ["--site", "plain", "--articles", "12", "--robots", "crawl-delay=1"]
+    with fault_server(tmp_path, *args) as site:
+        # Two requests at a time per worker: both workers hold articles while the crawl lasts.
+        codes = _wait(
+            _workers(tmp_path, site.url, redis_server.url, "CONCURRENT_REQUESTS=2"), timeout=240
+        )
+        accessed = site.accessed()
+    assert codes == [0, 0]
+    shares = _shares(tmp_path)
+    assert len(shares) == 2 and min(shares.values()) >= 2, f"both workers crawl: {shares}"
+    # Each worker alone would make one request a second: two a second at the server.
+    times = sorted(e["t"] for e in accessed if e["path"] != "/robots.txt")
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert rate <= 1.1, f"{rate:.2f} requests a second under a Crawl-delay of 1 s"
+    _delivered_once(tmp_path, 12)
 
 
 def test_workers_that_lose_redis_stop_non_zero_and_the_next_crawl_delivers_the_rest_once(

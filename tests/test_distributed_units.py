@@ -1,5 +1,6 @@
 """The parts of a distributed crawl that need no crawl to check, against a real Redis: joining a
-crawl and its lease, the shared page budget, and merging the workers' manifests."""
+crawl and its lease, the shared page budget, the busy marks, the per-host leases and pauses of
+the shared politeness, and merging the workers' manifests."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.crawl import faults
-from crawler.crawl.distributed import CRAWL_KEYS, SharedBudget, configure, join_crawl
+from crawler.crawl.distributed import _BUSY, CRAWL_KEYS, SharedBudget, configure, join_crawl
 from crawler.crawl.middlewares.budget import PageBudgetMiddleware
+from crawler.crawl.middlewares.politeness import SharedPoliteness
 from crawler.runfiles.manifest import HealthRules, SiteTally, merge_manifests
 from tests.conftest import RedisServer, needs_redis
 
@@ -70,6 +72,46 @@ def test_the_page_budget_is_shared_by_the_workers_of_a_crawl(redis_server: Redis
     # The budget is one of the crawl's keys that the lease keeps alive and a finish expires.
     assert "budget" in CRAWL_KEYS
     assert redis.Redis.from_url(redis_server.url).exists("newscrawl:news:crawl-1:budget")
+
+
+@needs_redis
+def test_a_host_has_its_concurrency_and_delay_across_the_workers(redis_server: RedisServer):
+    server = redis.Redis.from_url(redis_server.url)
+    one, two = (SharedPoliteness(server, "newscrawl:news:c1", w) for w in ("w1", "w2"))
+    leases = [one.acquire("a.cn", 2, 0, 30)[0], two.acquire("a.cn", 2, 0, 30)[0]]
+    assert all(leases), "two leases for a host of concurrency 2"
+    assert two.acquire("a.cn", 2, 0, 30) == ("", 0.0), "a third must wait"
+    assert one.acquire("b.cn", 2, 0, 30)[0], "another host has leases of its own"
+    one.release("a.cn", leases[0])
+    lease, _ = two.acquire("a.cn", 2, 5.0, 30)
+    assert lease, "a lease given back is taken"
+    # That grant moved the host's next-allowed time 5 s on, for every worker.
+    two.release("a.cn", lease)
+    member, wait = one.acquire("a.cn", 4, 5.0, 30)
+    assert not member and 4.0 < wait <= 5.0
+    # A Retry-After pauses the host for every worker; a shorter one does not shorten it.
+    one.pause("b.cn", 30)
+    one.pause("b.cn", 1)
+    member, wait = two.acquire("b.cn", 4, 0, 30)
+    assert not member and 29.0 < wait <= 30.0
+    # The lease of a worker killed mid-request lapses.
+    lapsing = SharedPoliteness(server, "newscrawl:news:c2", "w3")
+    assert lapsing.acquire("a.cn", 1, 0, 0.2)[0]
+    assert lapsing.acquire("a.cn", 1, 0, 30) == ("", 0.0)
+    time.sleep(0.3)
+    assert lapsing.acquire("a.cn", 1, 0, 30)[0]
+
+
+@needs_redis
+def test_a_worker_sees_the_others_busy_and_a_dead_ones_mark_lapses(redis_server: RedisServer):
+    server = redis.Redis.from_url(redis_server.url)
+    key = "newscrawl:news:c1:busy"
+    assert server.eval(_BUSY, 1, key, "w1", 5) == 0, "nobody else is busy"
+    assert server.eval(_BUSY, 1, key, "w2", 0.2) == 1, "w1 is"
+    assert server.eval(_BUSY, 1, key, "w1", 0) == 1, "w2 is; w1 is not any more"
+    time.sleep(0.3)
+    assert server.eval(_BUSY, 1, key, "w1", 0) == 0, "w2 stopped renewing: its mark lapsed"
+    assert "busy" in CRAWL_KEYS and "politeness" in CRAWL_KEYS
 
 
 def _manifest(worker: str, new: int, failed: int, reason: str = "finished") -> dict[str, Any]:

@@ -26,7 +26,10 @@ crawl state makes the new start emit only what the dead one did not deliver.
 Redis keys, all under ``newscrawl:<spider>:``: ``current`` (the crawl id workers join),
 ``<crawl_id>:seeded``, ``<crawl_id>:requests`` (the queue), ``<crawl_id>:dupefilter``,
 ``<crawl_id>:budget`` (pages fetched per site: the page budget is shared), ``<crawl_id>:busy``
-(the workers with work in hand), ``<crawl_id>:alive`` (the lease).
+(the workers with work in hand), ``<crawl_id>:popped:<worker>`` (a worker's last request taken
+from the queue, kept in case Redis died before answering), ``<crawl_id>:politeness`` (each
+host's next-allowed time), ``<crawl_id>:leases:<host>`` (the requests in flight to a host),
+``<crawl_id>:alive`` (the lease).
 
 Settings: ``NEWS_REDIS_URL``, ``NEWS_REDIS_IDLE_SECONDS`` (a worker whose shared queue stayed
 empty, and no worker busy, this long closes), ``NEWS_REDIS_POLL_SECONDS``, ``CONCURRENT_REQUESTS``,
@@ -39,6 +42,7 @@ manifest names; default host-pid).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import time
@@ -73,7 +77,7 @@ REDIS_UNAVAILABLE = "redis_unavailable"
 FINISHED_KEYS_TTL = 24 * 3600
 _BACKOFF_MAX = 8.0
 # The keys of one crawl, under newscrawl:<spider>:<crawl_id>:
-CRAWL_KEYS = ("requests", "dupefilter", "seeded", "budget", "busy")
+CRAWL_KEYS = ("requests", "dupefilter", "seeded", "budget", "busy", "politeness")
 # A worker's busy mark lapses this long after its last renewal (a killed worker's, too).
 BUSY_SECONDS = 5.0
 # Deletes the current-crawl pointer only when it still names this crawl.
@@ -93,6 +97,17 @@ if redis.call('exists', KEYS[1]) == 0 then
 end
 redis.call('set', KEYS[1], '1', 'EX', ARGV[1])
 return dead
+"""
+# KEYS: the queue (scrapy-redis' priority queue, a sorted set), this worker's last pop; ARGV: a
+# token naming this pop, how long the last pop is kept. When Redis dies between doing a pop and
+# answering it, the request would be lost: the worker finds it here once Redis is back.
+_POP = """
+local found = redis.call('zrange', KEYS[1], 0, 0)
+if #found == 0 then return false end
+redis.call('zremrangebyrank', KEYS[1], 0, 0)
+redis.call('hset', KEYS[2], 'token', ARGV[1], 'request', found[1])
+redis.call('expire', KEYS[2], ARGV[2])
+return found[1]
 """
 # KEYS: busy; ARGV: worker, seconds its mark lasts (0: not busy). How many others are busy.
 # Marks expire by Redis' clock, the one clock all the workers' machines share.
@@ -139,6 +154,10 @@ def configure(settings: BaseSettings, url: str) -> None:
     # The crawl state is shared too, unless NEWS_STATE was given outright.
     if (settings.getpriority("NEWS_STATE") or 0) <= SETTINGS_PRIORITIES["project"]:
         settings.set("NEWS_STATE", url, prio)
+    # Per-host concurrency and delay for the crawl as a whole, not per worker.
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    middlewares["crawler.crawl.middlewares.politeness.PolitenessMiddleware"] = 950
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, prio)
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["crawler.crawl.distributed.IdleClose"] = 50
     extensions["crawler.crawl.distributed.CrawlLease"] = 50
@@ -147,6 +166,12 @@ def configure(settings: BaseSettings, url: str) -> None:
 
 def _prefix(spider_name: str) -> str:
     return f"newscrawl:{spider_name}"
+
+
+def host_keys(crawl_prefix: str, host: str) -> tuple[str, str]:
+    """The keys of a host's politeness (``crawler.crawl.middlewares.politeness``): its leases,
+    and the crawl's hash of next-allowed times."""
+    return f"{crawl_prefix}:leases:{host}", f"{crawl_prefix}:politeness"
 
 
 def join_crawl(settings: BaseSettings, spider_name: str) -> tuple[str, bool]:
@@ -208,6 +233,10 @@ class RedisScheduler(Scheduler):
         self.poll_seconds = 0.2
         self.hold_max = 32
         self.poll: CallLaterResult | None = None
+        self.pops = itertools.count()
+        self.session = os.urandom(4).hex()  # a restarted namesake's pops are not this one's
+        self.unanswered_pop = ""
+        self.popped_key = ""
         self.backlog: list[Request] = []
         self.down_since: float | None = None
         self.next_try = 0.0
@@ -217,6 +246,7 @@ class RedisScheduler(Scheduler):
     def open(self, spider: Spider) -> None:
         prefix = f"{_prefix(spider.name)}:{getattr(spider, 'crawl_id', 'crawl')}"
         self.queue_key = f"{prefix}:requests"
+        self.popped_key = f"{prefix}:popped:{getattr(spider, 'worker_id', '')}"
         self.df = RFPDupeFilter(
             self.server,
             key=f"{prefix}:dupefilter",
@@ -267,7 +297,13 @@ class RedisScheduler(Scheduler):
             while self.backlog:
                 self._push(self.backlog[0])
                 self.backlog.pop(0)
-            request = self.queue.pop(0)
+            request = self._recover_pop() if self.unanswered_pop else None
+            if request is None:
+                self.unanswered_pop = f"{self.session}:{next(self.pops)}"
+                args = (self.queue_key, self.popped_key, self.unanswered_pop, FINISHED_KEYS_TTL)
+                encoded = self.server.eval(_POP, 2, *args)
+                self.unanswered_pop = ""
+                request = self.queue._decode_request(encoded) if encoded else None
         except REDIS_DOWN as exc:
             self._lost(exc)
             if self.backlog:
@@ -277,6 +313,16 @@ class RedisScheduler(Scheduler):
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def _recover_pop(self) -> Request | None:
+        """The request of the pop whose answer Redis did not give, if it was done."""
+        token, encoded = self.server.hmget(self.popped_key, "token", "request")
+        recovered = token == self.unanswered_pop.encode() and encoded
+        self.unanswered_pop = ""
+        if not recovered:
+            return None
+        self.stats.inc_value("newscrawl/redis/pops_recovered")
+        return self.queue._decode_request(encoded)
 
     def _poll_later(self) -> None:
         if self.poll is None and self.poll_seconds > 0:
