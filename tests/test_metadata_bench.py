@@ -28,6 +28,9 @@ def test_same_day_and_same_instant() -> None:
     assert metadata.same_instant("2024-01-07T02:20:00+01:00", "2024-01-07 01:20:00+00:00")
     assert not metadata.same_instant("2024-01-07T01:20:00", "2024-01-07 01:20:00+00:00")
     assert not metadata.same_instant("2024-01-07", "2024-01-07 00:00:00+00:00")
+    # To the second: a record's dates go no finer.
+    assert metadata.same_instant("2024-01-07T01:20:00Z", "2024-01-07 01:20:00.488000+00:00")
+    assert not metadata.same_instant("2024-01-07T01:20:01Z", "2024-01-07 01:20:00+00:00")
     assert not metadata.same_day(None, "2024-01-07")
 
 
