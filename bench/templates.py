@@ -1,8 +1,9 @@
 """Measures site-level template learning on the corpus pages whose site has other pages there.
 
 For each such page, the knowledge is learned from the *other* pages of its host only (leave one
-out), as a crawl learns from the articles it saw before; the page is then extracted without and
-with that knowledge and scored as in bench/quality.py. Few hosts have several pages in the
+out), as a crawl learns from the articles it saw before; the page then goes through the
+page-to-record path (no article gate, as ``scrapy extract``) without and with that knowledge and
+is scored as in bench/quality.py. Few hosts have several pages in the
 corpus, so this covers a minority of it; the count is printed.
 
     python bench/templates.py [CORPUS] [--min-pages N]
@@ -21,10 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import quality
 
-from crawler.extract.cleaning import clean_text
-from crawler.extract.encoding import decode_html
-from crawler.extract.extraction import extract_page
+from crawler.extract.page import Page, RecordRules, page_to_record
 from crawler.extract.templates import SiteKnowledge, line_key
+
+# Extraction alone, through the page-to-record path: a record for any page with main text.
+ALONE = RecordRules(min_text_chars=0, articles_only=False)
+
+
+def extracted(page: quality.Page, body: bytes, knowledge: SiteKnowledge) -> str:
+    """The record's text of the page, given what is known of its site's template."""
+    url = page.url or Path(page.path).resolve().as_uri()
+    found = Page(body=body, url=url, content_type=page.content_type, knowledge=knowledge)
+    record = page_to_record(found, ALONE).record
+    return (record.text or "") if record else ""
 
 
 def main() -> int:
@@ -41,12 +51,10 @@ def main() -> int:
     if not groups:
         print(f"no host with more than {args.min_pages} pages under {args.corpus}")
         return 0
-    html = {
-        p.id: decode_html(Path(p.path).read_bytes(), p.content_type).text
-        for ps in groups.values()
-        for p in ps
+    bodies = {p.id: quality.page_bytes(p) for ps in groups.values() for p in ps}
+    plain = {
+        p.id: extracted(p, bodies[p.id], SiteKnowledge()) for ps in groups.values() for p in ps
     }
-    plain = {pid: clean_text(extract_page(text, None).text or "") for pid, text in html.items()}
     tokens: dict[str, list[quality.TokenCounts]] = {"without": [], "with": []}
     snippets: dict[str, list[quality.SnippetCounts]] = {"without": [], "with": []}
     for members in groups.values():
@@ -57,9 +65,7 @@ def main() -> int:
             learned = frozenset(
                 k for k, n in shared.items() if n - (k in keys[page.id]) >= args.min_pages
             )
-            text = clean_text(
-                extract_page(html[page.id], page.url, knowledge=SiteKnowledge(learned)).text or ""
-            )
+            text = extracted(page, bodies[page.id], SiteKnowledge(learned))
             for label, got in (("without", plain[page.id]), ("with", text)):
                 if page.body is not None:
                     tokens[label].append(quality.token_counts(got, page.body))

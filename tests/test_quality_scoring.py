@@ -1,14 +1,18 @@
-"""The scoring behind bench/quality.py, on hand-made inputs: the figures mean what they claim."""
+"""The scoring behind bench/quality.py, on hand-made inputs: the figures mean what they claim;
+and a small corpus scored through the page-to-record path."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import load_bench
+from tests.conftest import FIXTURES, load_bench
 
 quality = load_bench("quality")
+VERDICT = FIXTURES / "verdict"
 
 
 def test_cjk_is_one_token_per_character_and_words_elsewhere() -> None:
@@ -82,3 +86,60 @@ def test_floors_are_not_written_from_part_of_the_corpus(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         quality.main([str(tmp_path), "--limit", "3", "--write-floors", str(tmp_path / "f.json")])
     assert exit_info.value.code == 2
+
+
+def test_ceilings_only_go_down_and_fail_when_exceeded() -> None:
+    old = {"dev_articles_without_record_max": 5, "fundus_junk_lines_max": 0.05}
+    figures = {"dev_articles_without_record": 7, "fundus_junk_lines": 0.04321}
+    new = quality.raise_floors(old, figures)
+    assert new == {"dev_articles_without_record_max": 5, "fundus_junk_lines_max": 0.044}
+    failures = quality.below_floors(new, figures)
+    assert failures == ["dev_articles_without_record: 7.0000 is above its ceiling 5.000"]
+    assert quality.below_floors(quality.raise_floors({}, figures), figures) == []
+
+
+def test_a_junk_line_is_one_mostly_not_in_the_truth() -> None:
+    truth = "The council approved the new bridge on Monday."
+    extracted = "The council approved the bridge.\nRead more: top stories\nMonday the council"
+    assert quality.junk_lines(extracted, truth) == (3, 1)
+
+
+def test_fundus_truth_is_summary_then_headings_and_paragraphs() -> None:
+    body = {
+        "summary": ["Lead."],
+        "sections": [
+            {"headline": [], "paragraphs": ["One."]},
+            {"headline": ["H"], "paragraphs": ["Two."]},
+        ],
+    }
+    assert quality.fundus_body(body) == "Lead.\nOne.\nH\nTwo."
+
+
+def test_a_page_without_a_record_scores_zero_and_is_listed_with_its_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two news pages of a zh-style corpus: an article, and a section page (no record: the
+    # crawl's gate), both at their real URLs, through the page-to-record path.
+    zh = tmp_path / "zh"
+    (zh / "html").mkdir(parents=True)
+    truth = {}
+    for name, url in (
+        ("article_en", "https://courier.example/local/bridge-reopens-after-repairs"),
+        ("section", "https://courier.example/local/"),
+    ):
+        (zh / "html" / f"{name}.html").write_bytes((VERDICT / f"{name}.html").read_bytes())
+        body = "The old stone bridge over the river reopened to traffic on Saturday."
+        truth[name] = {"url": url, "file": f"html/{name}.html", "source": "t", "genre": "news"}
+        truth[name]["body"] = body
+    (zh / "ground-truth.json").write_text(json.dumps(truth), "utf-8")
+    out = tmp_path / "q.json"
+    assert quality.main([str(tmp_path), "--workers", "1", "--json", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert "zh      article pages without a record: 1/2" in report
+    assert re.search(r"zh +section +not_article/\w+", report), report
+    pages = {p["id"]: p for p in json.loads(out.read_text("utf-8"))["pages"]}
+    assert pages["section"]["no_record"].startswith("not_article/")
+    assert pages["section"]["newscrawl"]["f1"] == 0.0
+    assert pages["article_en"]["no_record"] is None
+    assert pages["article_en"]["newscrawl"]["recall"] == 1.0
+    assert json.loads(out.read_text("utf-8"))["figures"]["zh_articles_without_record"] == 1
