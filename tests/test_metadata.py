@@ -9,7 +9,13 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS
 
 from crawler.extract import jsonbounds
-from crawler.extract.dates import date_precision, later_than, parse_date, utc_instant
+from crawler.extract.dates import (
+    date_in_dateline,
+    date_precision,
+    later_than,
+    parse_date,
+    utc_instant,
+)
 from crawler.extract.encoding import decode_html
 from crawler.extract.metadata import (
     _catstags,
@@ -59,6 +65,12 @@ def test_parse_date(raw, tz, iso):
 def test_date_precision_and_utc_instant(iso, precision, instant):
     assert date_precision(iso) == precision
     assert utc_instant(iso) == instant
+
+
+def test_dateline_words_not_a_birth_date():
+    assert date_in_dateline("出生日期：1975年1月28日 职业：演员") is None
+    found = date_in_dateline("标题 发布时间：2022-03-01 10:22 来源：中国网")
+    assert found is not None and found.iso == "2022-03-01T10:22:00"
 
 
 def test_later_than_an_instant():

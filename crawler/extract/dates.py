@@ -79,9 +79,10 @@ def _match_to_iso(match: re.Match[str], tz: str | None) -> str | None:
 
 
 # Words that stand beside a date in a byline or source line ("来源：中国网　2022-11-28 10:15",
-# "Updated: 2022-03-01 09:00", "2022-03-01 10:22　来源：…") and not beside one in a sentence.
+# "Updated: 2022-03-01 09:00", "2022-03-01 10:22　来源：…") and not beside one in a sentence
+# (nor in an encyclopedia's "出生日期：1975年1月28日").
 _DATELINE_MARK = re.compile(
-    r"来源|作者|发布|时间|日期|编辑|记者|稿源|出处|更新|"
+    r"来源|作者|发布|(?<!出生)(?<!逝世)(?:时间|日期)|编辑|记者|稿源|出处|更新|"
     r"(?i:published|updated|posted|by\s|veröffentlicht|aktualisiert|stand:|publicado|"
     r"actualizado|publié|mis à jour|opublikowano|pubblicato|date)|[|｜]"
 )
