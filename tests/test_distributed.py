@@ -98,8 +98,9 @@ def test_two_workers_share_one_crawl_and_a_second_run_emits_nothing(
         manifests = sorted((tmp_path / "out" / "manifests").glob("*.json"))
         assert len(manifests) == 2, manifests
         crawl_id = json.loads(manifests[0].read_text("utf-8"))["crawl_id"]
+        out, jobs = str(tmp_path / "out"), f"NEWS_JOBS_DIR={tmp_path / 'jobs'}"
         merge = subprocess.run(
-            [sys.executable, "-m", "scrapy", "manifest-merge", crawl_id, str(tmp_path / "out")],
+            [sys.executable, "-m", "scrapy", "manifest-merge", crawl_id, out, "-s", jobs],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -110,6 +111,10 @@ def test_two_workers_share_one_crawl_and_a_second_run_emits_nothing(
         assert merged["totals"]["records"] == ARTICLES
         assert merged["workers"] == ["w1", "w2"]
         assert merged["health"]["ok"], merged["health"]
+        # The job of the workers keeps the merged run: history and latest delivery.
+        latest = json.loads((tmp_path / "jobs" / merged["job"] / "latest.json").read_text())
+        assert latest["crawl_id"] == crawl_id
+        assert sum(f["records"] for f in latest["files"]) == ARTICLES
 
         # The same site again: the shared crawl state knows every article.
         second = _wait(_workers(tmp_path, url, redis_server.url), timeout=240)

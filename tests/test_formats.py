@@ -101,6 +101,8 @@ def test_an_s3_feed_is_written_to_the_bucket(tmp_path):
             f"AWS_ENDPOINT_URL={endpoint}",
             "-s",
             f"NEWS_MANIFEST={tmp_path / 'manifest.json'}",
+            # A remote output's run files go under data/ by default: keep them in tmp_path.
+            *("-s", f"NEWS_STATS_FILE={tmp_path / 'stats.json'}"),
             *("-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test"),
             *("-s", "AWS_REGION_NAME=us-east-1"),
         )

@@ -1,6 +1,8 @@
 """``scrapy manifest-merge CRAWL_ID [DIR]`` joins the manifests the workers of one distributed
 crawl wrote (``DIR/manifests/CRAWL_ID.*.json``, DIR default ``out``) into one,
-``DIR/manifests/CRAWL_ID.json``; the exit status is the merged run's health."""
+``DIR/manifests/CRAWL_ID.json``; the exit status is the merged run's health. The workers' job
+gets the merged run in its history and ``latest.json`` (``crawler.runfiles.jobs``; workers keep
+none), compared with its previous runs as a crawl of one process is."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.runfiles.manifest import HealthRules, merge_manifests
+from crawler.runfiles import jobs
+from crawler.runfiles.manifest import HealthRules, alerts, merge_manifests, previous_run
 
 
 class Command(ScrapyCommand):
@@ -37,13 +40,47 @@ class Command(ScrapyCommand):
         if not paths:
             raise UsageError(f"no worker manifests {folder}/{crawl_id}.*.json")
         manifests = [json.loads(p.read_text("utf-8")) for p in paths]
-        merged = merge_manifests(manifests, HealthRules.from_settings(self.settings))
+        rules = HealthRules.from_settings(self.settings)
+        job = manifests[0].get("job")
+        history = (
+            jobs.JobHistory(jobs.jobs_dir(self.settings) / jobs.safe_name(job)) if job else None
+        )
+        runs = self._runs(history)
+        merged = merge_manifests(manifests, rules, jobs.baseline(runs, rules.health_runs))
         merged["merged_from"] = [str(p) for p in paths]
+        merged["run_files"] = {
+            f"{m.get('worker_id')}/{kind}": file
+            for m in manifests
+            for kind, file in (m.get("run_files") or {}).items()
+        }
+        previous = previous_run(runs)
+        merged["previous"] = (
+            {"crawl_id": previous.get("crawl_id"), "path": previous.get("manifest")}
+            if previous
+            else None
+        )
+        merged["alerts"] = alerts(merged, previous or {}, rules.drop_alert)
         target = folder / f"{crawl_id}.json"
-        temp = target.with_name(f".{target.name}.part")
-        temp.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        temp.replace(target)
+        jobs.write_json_atomically(target, merged)
+        if history is not None:
+            # The job's history, latest.json and retention, as a crawl of one process keeps them.
+            history.append(runs, merged, target)
+            history.write_latest(merged, target)
+            keep = self.settings.getint("NEWS_KEEP_RUNS"), self.settings.getfloat("NEWS_KEEP_DAYS")
+            history.apply_retention(*keep)
         print(f"{target}: {len(paths)} workers, {merged['totals'].get('records', 0)} records")
+        for alert in merged["alerts"]:
+            print(f"compared with the previous run: {alert}")
         for failure in merged["health"]["failures"]:
             print(f"unhealthy: {failure}")
         self.exitcode = merged["health"]["exit_code"]
+
+    @staticmethod
+    def _runs(history: jobs.JobHistory | None) -> list[dict[str, Any]]:
+        if history is None:
+            return []
+        try:
+            return history.runs()
+        except ValueError as exc:
+            print(f"{exc}; set aside as {history.set_aside()}, a new history starts")
+            return []

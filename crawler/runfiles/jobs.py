@@ -163,7 +163,8 @@ def write_json_atomically(path: Path, data: Any) -> None:
 
 
 def _local_files(manifest: Mapping[str, Any], path: Path) -> list[str]:
-    found = [str(path)]
+    # A merged manifest lists the workers' manifests too.
+    found = [str(path), *manifest.get("merged_from", [])]
     for file in manifest["files"]:
         local = paths.local_path(file["uri"])
         if local is not None and file.get("committed") is not False:

@@ -63,9 +63,14 @@ def worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def merge_manifests(manifests: list[dict[str, Any]], rules: HealthRules) -> dict[str, Any]:
+def merge_manifests(
+    manifests: list[dict[str, Any]],
+    rules: HealthRules,
+    baseline: dict[str, tuple[float, int]] | None = None,
+) -> dict[str, Any]:
     """One manifest for the workers of one distributed crawl: per-site counts summed, files
-    listed together, health judged on the whole (and failed when a worker failed)."""
+    listed together, health judged on the whole (and failed when a worker failed); ``baseline``
+    as for ``verdict``."""
     ids = {m.get("crawl_id") for m in manifests}
     if len(ids) != 1:
         raise ValueError(f"manifests of different crawls: {sorted(map(str, ids))}")
@@ -93,6 +98,7 @@ def merge_manifests(manifests: list[dict[str, Any]], rules: HealthRules) -> dict
     merged: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
         "crawl_id": ids.pop(),
+        "job": manifests[0].get("job"),
         "spider": manifests[0].get("spider"),
         "started_at": min(m["started_at"] for m in manifests),
         "finished_at": max(m["finished_at"] for m in manifests),
@@ -102,7 +108,7 @@ def merge_manifests(manifests: list[dict[str, Any]], rules: HealthRules) -> dict
         "sites": merged_sites,
         "files": files,
     }
-    failures = verdict({**merged, "finish_reason": None}, rules)
+    failures = verdict({**merged, "finish_reason": None}, rules, baseline)
     for m in manifests:
         failures += [
             f"worker {m.get('worker_id')}: {f}"
@@ -245,6 +251,12 @@ def alerts(manifest: dict[str, Any], previous: dict[str, Any], drop: float) -> l
     return found
 
 
+def previous_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last of a job's runs that got to its end: what a run is compared with."""
+    finished = [r for r in runs if r.get("finish_reason") not in _CUT_SHORT]
+    return finished[-1] if finished else None
+
+
 def _top(errors: dict[str, int]) -> str:
     return ", ".join(f"{k}: {n}" for k, n in Counter(errors).most_common(3))
 
@@ -343,8 +355,9 @@ class RunManifest:
         sites = getattr(spider, "sites", {})
         for name in sites:
             self._site(name)
-        # No site given: the demo portal, an ad-hoc run that no job compares with.
-        if self.jobs_dir is None or not sites:
+        # No site given: the demo portal, an ad-hoc run that no job compares with. (A worker of
+        # a distributed crawl names its job, for manifest-merge, but keeps no history.)
+        if not sites:
             self.job = None
         else:
             self.job = getattr(spider, "job", None) or self.job or jobs.default_name(sites)
@@ -414,9 +427,7 @@ class RunManifest:
         path = paths.fill(self.path_template, self.crawl_id, self.spider_name, self.worker_id)
         history = self._history()
         runs = self._runs(history)
-        # The job's last run that got to its end.
-        finished = [r for r in runs if r.get("finish_reason") not in _CUT_SHORT]
-        previous = finished[-1] if finished else None
+        previous = previous_run(runs)
         manifest = self.build()
         manifest["run_files"] = self._run_files()
         manifest["previous"] = (
