@@ -22,7 +22,7 @@ crawler/distributed.py) and ``NEWS_WORKER_ID``.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -110,6 +110,7 @@ class NewsSpider(scrapy.Spider):
         self.rules = RecordRules()
         self.limits = CrawlLimits()
         self.pool = PagePool(workers=0, timeout=0)
+        self.start_pool: Callable[[], PagePool] = partial(PagePool, 0, 0)
         self.frontier = Frontier(0)
         # This run's id and UTC start date (from_crawler): in output file names and the manifest.
         self.crawl_id = ""
@@ -141,6 +142,12 @@ class NewsSpider(scrapy.Spider):
         spider.templates = TemplateLearner(crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"))
         spider.rules = RecordRules(min_text_chars=crawler.settings.getint("NEWS_MIN_TEXT_CHARS"))
         spider.limits = CrawlLimits.from_settings(crawler.settings)
+        spider.start_pool = partial(
+            PagePool,
+            crawler.settings.getint("NEWS_EXTRACT_WORKERS"),
+            crawler.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
+            partial(page_to_record, rules=spider.rules),
+        )
         # A queue that outlives this process (JOBDIR, Redis) must hold every request itself.
         if not (crawler.settings.get("JOBDIR") or crawler.settings.get("NEWS_REDIS_URL")):
             spider.frontier = Frontier(crawler.settings.getint("NEWS_SCHEDULED_PAGES_MAX"))
@@ -167,11 +174,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_opened(self, spider: scrapy.Spider) -> None:
         # Started only now: a crawl refused at start (crawler.errors) leaves no workers behind.
-        self.pool = PagePool(
-            self.settings.getint("NEWS_EXTRACT_WORKERS"),
-            self.settings.getfloat("NEWS_EXTRACT_TIMEOUT"),
-            partial(page_to_record, rules=self.rules),
-        )
+        self.pool = self.start_pool()
         self.tracker = tracker = self.crawler.get_extension(StateTracker)
         if tracker is not None:
             # Template counts kept with the crawl state serve later runs and other workers.
