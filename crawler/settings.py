@@ -44,9 +44,15 @@ NEWS_SITEMAP_MAX_ENTRIES = 50_000
 # entries in the frontier (crawler/frontier.py), so that memory does not grow with the site;
 # 0: every listed page is queued at once. Off with JOBDIR and in distributed crawls.
 NEWS_SCHEDULED_PAGES_MAX = 1000
-# Most pages fetched from one site in one crawl (a site's max_pages overrides it; 0: no limit):
-# the bound on crawler traps that link depth and URL patterns miss.
+# Most fetches from one site in one crawl, pages, sitemaps, feeds and robots.txt alike (a site's
+# max_pages overrides it; 0: no limit): the bound on crawler traps that link depth and URL
+# patterns miss.
 NEWS_MAX_PAGES_PER_SITE = 20_000
+# Most sitemaps and feeds requested per site in one crawl (0: no limit): a sitemap index whose
+# every sitemap lists new ones has no end (crawler/crawl/middlewares/sprawl.py).
+NEWS_MAX_DISCOVERY_PER_SITE = 1000
+# Most links of one page followed (0: no limit): a page with 60,000 links queued them all.
+NEWS_MAX_LINKS_PER_PAGE = 2000
 # Longest robots.txt Crawl-delay obeyed, in seconds; a longer one is capped to it.
 NEWS_CRAWL_DELAY_MAX = 30.0
 # Longest Retry-After (429/503) waited for before a retry; a longer one fails the page.
@@ -162,6 +168,10 @@ MEMUSAGE_WARNING_MB = 1024
 # (scrapy#5182).
 CONCURRENT_ITEMS = 16
 
+SPIDER_MIDDLEWARES = {
+    # Nearest the spider: the links and sitemaps it drops are never scheduled.
+    "crawler.crawl.middlewares.sprawl.SprawlMiddleware": 950,
+}
 DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): a page over budget costs no robots.txt lookup.
     "crawler.crawl.middlewares.budget.PageBudgetMiddleware": 60,

@@ -28,9 +28,9 @@ from crawler.extract.fingerprints import fingerprint
 from crawler.extract.page import utc_now
 from crawler.items import ArticleItem
 from crawler.runfiles.rejects import RejectItem
-from crawler.state.store import StateUnavailable
+from crawler.state.store import RecordState, StateUnavailable
 from crawler.state.tracker import StateTracker
-from pipelines.dedup import Duplicate
+from pipelines.dedup import Duplicate, claims_other_url, other_text, untrust_canonical
 
 
 class Unchanged(Duplicate):
@@ -58,8 +58,20 @@ class IncrementalPipeline:
             # Not delivered, so the next crawl emits it; never emitted without being judged.
             raise RejectItem("state_unavailable", f"{item.url}: {exc}") from exc
 
+    def _hijacks(self, item: ArticleItem, previous: RecordState) -> bool:
+        """Whether ``item`` claims, through its canonical URL, a delivered article that is not
+        it: another text, and its page never delivered that record."""
+        if not claims_other_url(item) or previous.text_hash == item.change_hash:
+            return False
+        if self.tracker.page_record(item.url or "") == previous.id:
+            return False  # this page delivered that record before: the same article, edited
+        return other_text(item, previous.fingerprint)
+
     def _judge(self, item: ArticleItem) -> ArticleItem:
         previous = self.tracker.delivered(item.id or "")
+        if previous is not None and self._hijacks(item, previous):
+            item = untrust_canonical(item, self.stats)
+            previous = self.tracker.delivered(item.id or "")
         if previous is not None and previous.text_hash == item.change_hash:
             self.tracker.unchanged(item, previous)
             self.stats.inc_value("newscrawl/articles/unchanged")

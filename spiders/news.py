@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
@@ -139,7 +139,10 @@ class NewsSpider(scrapy.Spider):
         if not (kwargs.get("start_urls") or kwargs.get("sites")):
             kwargs["sites_file"] = crawler.settings.get("NEWS_SITES_FILE")
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.templates = TemplateLearner(crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"))
+        spider.templates = TemplateLearner(
+            crawler.settings.getint("NEWS_TEMPLATE_MIN_PAGES"),
+            min_text_chars=crawler.settings.getint("NEWS_MIN_TEXT_CHARS"),
+        )
         spider.rules = RecordRules(min_text_chars=crawler.settings.getint("NEWS_MIN_TEXT_CHARS"))
         spider.limits = CrawlLimits.from_settings(crawler.settings)
         spider.start_pool = partial(
@@ -178,7 +181,9 @@ class NewsSpider(scrapy.Spider):
         self.tracker = tracker = self.crawler.get_extension(StateTracker)
         if tracker is not None:
             # Template counts kept with the crawl state serve later runs and other workers.
-            self.templates = TemplateLearner(self.templates.min_pages, tracker.state)
+            self.templates = TemplateLearner(
+                self.templates.min_pages, tracker.state, self.templates.min_text_chars
+            )
 
     # --- start -----------------------------------------------------------------------------------
 
@@ -539,12 +544,18 @@ class NewsSpider(scrapy.Spider):
         self._count("articles_extracted")
         record = result.record
         if record is not None and self.templates.min_pages:
-            record, result.reason, result.detail = without_template(
-                record, self._template(site.name), self.rules
-            )
+            knowledge = self._template(site.name)
+            record, result.reason, result.detail = without_template(record, knowledge, self.rules)
             if record is not None:
+                if any(map(knowledge.is_boilerplate, (record.text or "").split("\n"))):
+                    # Without them the article would be too short to be a record: learned
+                    # wrongly (SiteKnowledge.strip keeps them).
+                    self._count("templates/lines_kept")
+                    record = replace(record, warnings=[*record.warnings, "template_lines_kept"])
                 try:
-                    self.templates.observe(site.name, (record.text or "").split("\n"))
+                    # Counted once per article (its id), however often it is fetched.
+                    lines = (record.text or "").split("\n")
+                    self.templates.observe(site.name, lines, record.id)
                 except StateUnavailable:
                     self._count("state/unavailable")  # one article fewer to learn from
         if record is None:

@@ -17,6 +17,9 @@ article on any path, so a crawler that went there shows.
 traps, links with other schemes and to the other host; robots.txt names the hostile sitemaps.
 ``plain``: good articles only. ``traps``: good articles and the traps. ``records``: good
 articles and the ``RECORD_TROUBLES`` pages (good articles with values a record must not carry).
+``sprawl``: good articles, a home page with ``WIDE_LINKS`` more links, and robots.txt naming a
+sitemap index whose every sitemap lists ten new ones, without end. ``counter``: good articles and
+``COUNTED``, an article whose view counter changes on every fetch.
 
 ``BAD`` maps each faulty path to the key under which newscrawl's stats file lists it;
 ``GOOD_DESPITE`` maps pages that must still become records, troubles and all, to a phrase of
@@ -52,6 +55,8 @@ HANG_SECONDS = 8.0
 BOMB_BYTES = 32_000_000  # unpacked; beyond any DOWNLOAD_MAXSIZE a news crawl would set
 OVERSIZED_BYTES = 12_000_000  # beyond the 10 MB default DOWNLOAD_MAXSIZE
 HUGE_SITEMAP_ENTRIES = 5000
+WIDE_LINKS = 5000  # links of the sprawl site's home page, besides its articles
+COUNTED = "/news/2024/05/03/counted.html"
 
 BAD: dict[str, str] = {
     "/news/2024/06/01/no-response.html": "failed/timeout",
@@ -538,6 +543,10 @@ class Site:
             links += TRAPS
         if self.kind == "records":
             links += list(RECORD_TROUBLES)
+        if self.kind == "sprawl":
+            links += [f"/more/{n}" for n in range(WIDE_LINKS)]
+        if self.kind == "counter":
+            links.append(COUNTED)
         if self.kind == "full":
             sitemap_only = {p for p in GOOD_DESPITE if p.startswith("/news/2024/07/")}
             links += [p for p in BAD if not p.startswith(("/sitemaps/", "/feeds/"))]
@@ -552,6 +561,8 @@ class Site:
             lines.append(f"Crawl-delay: {self.robots.split('=', 1)[1]}")
         if self.kind == "full":
             lines.append(f"Sitemap: {self.base}/sitemaps/index.xml")
+        if self.kind == "sprawl":
+            lines.append(f"Sitemap: {self.base}/endless/0.xml")
         return ("\n".join(lines) + "\n").encode()
 
 
@@ -677,6 +688,16 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif path in ENCODED:
             body, content_type = encoded_article(path)
             self.send(200, body, content_type)
+        elif path.startswith("/endless/") and name.removesuffix(".xml").isdigit():
+            n = int(name.removesuffix(".xml"))
+            children = [f"/endless/{n * 10 + i}.xml" for i in range(1, 11)]
+            self.send(200, sitemap_index(base, children), "application/xml")
+        elif path == COUNTED:
+            paragraphs = _prose(random.Random(COUNTED))
+            paragraphs.append(f"This article has been read {hits} times.")
+            self.send(200, article_html("A story people keep reading", paragraphs).encode())
+        elif path.startswith("/more/"):
+            self.send(200, listing("More", []))
         elif path.startswith(("/events/", "/archive/", "/section/")):
             self.trap(path, query)
         elif path.startswith("/go/"):
@@ -790,7 +811,9 @@ class FaultHandler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--site", choices=("full", "plain", "traps", "records"), default="full")
+    parser.add_argument(
+        "--site", choices=("full", "plain", "traps", "records", "sprawl", "counter"), default="full"
+    )
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--robots", default="ok", help="ok, slow, 500 or crawl-delay=SECONDS")
     parser.add_argument("--access-log", type=Path)

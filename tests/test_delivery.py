@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from crawler.errors import StartupError
+from crawler.items import ArticleItem
 from crawler.runfiles.feedstorage import partitioned_feeds, site_slug
 from crawler.state.lock import StateLock
+from pipelines.dedup import DedupPipeline, Duplicate
 from tests.conftest import (
     FAST,
     HOSTILE,
@@ -30,7 +33,8 @@ from tests.conftest import (
     run_crawl,
     serve,
 )
-from tests.faultserver import RECORD_TROUBLES, good_path
+from tests.faultserver import COUNTED, RECORD_TROUBLES, WIDE_LINKS, good_path
+from tests.test_incremental import by_path, crawl, news_site
 
 pytestmark = pytest.mark.crawl
 
@@ -221,3 +225,92 @@ def test_a_corrupt_state_file_is_a_clear_error_at_start(tmp_path):
     assert result.returncode == 2
     assert "newscrawl: the crawl state" in result.log and "cannot be read" in result.log
     assert "Traceback" not in result.log
+
+
+def test_an_article_fetched_on_every_run_is_not_learned_as_its_own_template(tmp_path):
+    """Its view counter made each fetch a new document: after four runs the article's own
+    paragraphs were template, and runs 5 and 6 rejected it as too short and exited 3."""
+    out = tmp_path / "out.jsonl"
+    with fault_server(tmp_path, "--site", "counter", "--articles", "1") as site:
+        for run in range(1, 7):
+            result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
+            assert result.returncode == 0, f"run {run}: {result.log[-3000:]}"
+            assert result.rejects == [], f"run {run}"
+            by_path = {r["url"].removeprefix(site.url): r for r in result.records}
+            assert by_path[COUNTED]["text"].count("\n") >= 6, f"run {run}: paragraphs lost"
+            assert by_path[COUNTED]["version"] == run
+            if run == 1:  # later runs overwrite out.jsonl (-O), and with it what run 1 wrote
+                fetched = article_urls(site.url, site.accessed())
+                assert_accounted(tmp_path / "state.sqlite", result, fetched, [out])
+
+
+def test_a_sitemap_index_without_end_and_a_page_of_thousands_of_links_stay_bounded(tmp_path):
+    """A sitemap index listing ten new sitemaps in each was followed through thousands of them
+    until the crawl was killed; a page with 60,000 links queued them all."""
+    bounds = ["NEWS_MAX_LINKS_PER_PAGE=100", "NEWS_MAX_DISCOVERY_PER_SITE=30"]
+    with fault_server(tmp_path, "--site", "sprawl", "--articles", str(ARTICLES)) as site:
+        result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=[*HOSTILE, *bounds])
+        accessed = site.accessed()
+    assert result.returncode == 0, result.log[-3000:]
+    sitemaps = [e for e in accessed if e["path"].startswith("/endless/")]
+    assert 0 < len(sitemaps) <= 30
+    assert result.stats["newscrawl/discovery/capped"] >= 1
+    assert result.stats["newscrawl/links_capped"] == ARTICLES + WIDE_LINKS - 100
+    assert result.stats["scheduler/enqueued"] < 200
+    assert len(result.records) == ARTICLES
+    fetched = article_urls(site.url, accessed)
+    assert_accounted(tmp_path / "state.sqlite", result, fetched, [tmp_path / "out.jsonl"])
+
+
+def test_the_page_budget_covers_sitemaps_feeds_and_robots(tmp_path):
+    with fault_server(tmp_path, "--site", "sprawl", "--articles", str(ARTICLES)) as site:
+        budget = ["NEWS_MAX_PAGES_PER_SITE=8"]
+        result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=[*HOSTILE, *budget])
+        accessed = site.accessed()
+    assert result.returncode in (0, 3), result.log[-3000:]
+    # Scrapy's own robots.txt request, for its robots.txt check, is the one more.
+    assert len(accessed) <= 8 + 1, [e["path"] for e in accessed]
+    assert result.stats["newscrawl/failed/site_budget"] >= 1
+
+
+def test_a_canonical_naming_another_delivered_article_does_not_replace_it(tmp_path):
+    """A page whose rel=canonical named a delivered article went out as that article's
+    version 2, with the other page's title and text."""
+    with news_site(2) as site:
+        first, _ = crawl(tmp_path, site)
+        assert first.returncode == 0, first.log[-3000:]
+        target = sorted(site.articles)[0]
+        claimant = site.add(3)
+        site.articles[claimant].canonical = target
+        second, _ = crawl(tmp_path, site)
+    assert second.returncode == 0, second.log[-3000:]
+    records = by_path(second.records)
+    assert list(records) == [claimant], "the claimed article went out again"
+    record = records[claimant]
+    assert record["version"] == 1 and "canonical_untrusted" in record["warnings"]
+    assert record["id"] != by_path(first.records)[target]["id"]
+    assert second.stats["newscrawl/canonical_untrusted"] == 1
+
+
+def test_a_canonical_naming_another_article_of_the_run_keeps_both():
+    stats = get_crawler().stats
+    assert stats is not None
+    dedup = DedupPipeline(stats)
+    real = ArticleItem(id="a", url="http://x.cn/a", text_hash="1", fingerprint=0)
+    every_bit = (1 << 64) - 1  # as far from 0 as a simhash gets: another text
+    claimant = ArticleItem(
+        id="a",
+        url="http://x.cn/b",
+        canonical_url="http://x.cn/a",
+        text_hash="2",
+        fingerprint=every_bit,
+    )
+    assert dedup.process_item(real) is real
+    kept = dedup.process_item(claimant)
+    assert kept.id != "a" and kept.canonical_url is None
+    assert stats.get_value("newscrawl/canonical_untrusted") == 1
+    variant = ArticleItem(
+        id="a", url="http://x.cn/a?amp", canonical_url="http://x.cn/a", text_hash="3", fingerprint=1
+    )
+    with pytest.raises(Duplicate):
+        dedup.process_item(variant)  # the same text, near enough: the same article

@@ -128,14 +128,17 @@ def page(url: str, **meta) -> Request:  # type: ignore[no-untyped-def]
     return Request(url, meta={"site": "a", "page": True, **meta})
 
 
-def test_page_budget_counts_pages_not_retries_or_discovery():
-    budget = PageBudgetMiddleware(default_budget=100, site_budgets={"a": 2})
+def test_page_budget_counts_every_fetch_of_a_site_but_not_retries():
+    """Sitemaps and feeds count too: a sitemap-index trap went through 2,518 sitemaps against
+    max_pages = 5 when only pages counted."""
+    budget = PageBudgetMiddleware(default_budget=100, site_budgets={"a": 3})
     budget.process_request(page("http://a.cn/1"))
     budget.process_request(page("http://a.cn/1", retry_times=1))
     budget.process_request(Request("http://a.cn/sitemap.xml", meta={"site": "a"}))
+    budget.process_request(Request("http://a.cn/robots.txt"))  # Scrapy's own: no site
     budget.process_request(page("http://a.cn/2"))
     with pytest.raises(faults.PageFailed) as refused:
-        budget.process_request(page("http://a.cn/3"))
+        budget.process_request(Request("http://a.cn/sitemap-2.xml", meta={"site": "a"}))
     assert refused.value.reason == "site_budget"
     PageBudgetMiddleware(0, {}).process_request(page("http://a.cn/4"))  # 0: no budget
 

@@ -34,6 +34,7 @@ class Article:
     lastmod: str = "2024-05-01"
     listed: bool = True  # in the sitemap and on the home page
     shell: bool = False  # served as a JavaScript shell: the page an article is expected from
+    canonical: str = ""  # the path its rel=canonical names; none when empty
 
 
 @dataclass
@@ -100,7 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
             shell = f"<html><head><title>{article.title}</title></head><body><div id='app'>"
             return self._send(200, (shell + "</div><script src='/app.js'></script>").encode())
         paragraphs = [*article.paragraphs, *([site.boilerplate] if site.boilerplate else [])]
-        body = article_html(article.title, paragraphs, meta=STALE_MODIFIED).encode()
+        canonical = f'<link rel="canonical" href="{site.url}{article.canonical}">'
+        meta = STALE_MODIFIED + (canonical if article.canonical else "")
+        body = article_html(article.title, paragraphs, meta=meta).encode()
         if not site.validators:
             return self._send(200, body)
         etag = f'"{sha1(body).hexdigest()[:16]}"'

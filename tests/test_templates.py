@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from crawler.extract.extraction import extract_page
-from crawler.extract.templates import MemoryTemplates, SiteKnowledge, TemplateLearner, TemplateStore
+from crawler.extract.templates import (
+    MemoryTemplates,
+    SiteKnowledge,
+    TemplateLearner,
+    TemplateStore,
+    line_key,
+)
 from crawler.state.sqlite_store import SqliteState
 from tests.conftest import RedisServer, needs_redis
 
@@ -38,6 +44,26 @@ def test_the_same_article_under_many_urls_counts_once():
     for _ in range(5):
         learner.observe("daily", article(7))
     assert not learner.knowledge("daily").is_boilerplate(FOOTER)
+
+
+def test_an_article_counts_once_however_its_text_changes_between_fetches():
+    """A view counter made each fetch of one article a new document: after four fetches its
+    own paragraphs were learned as template and the article rejected as too short."""
+    learner = TemplateLearner(min_pages=3)
+    for fetch in range(5):
+        learner.observe("daily", [*article(7), f"Read {fetch} times."], article="id-7")
+    assert not learner.knowledge("daily").is_boilerplate(article(7)[0])
+
+
+def test_learned_lines_never_take_an_article_under_the_minimum():
+    """Four pages sharing a sentence made it template on every later article: stripping it
+    may not leave an article too short to be a record."""
+    own = "An article whose every line was learned as template by mistake, " * 4
+    knowledge = SiteKnowledge(frozenset({line_key(own), line_key(FOOTER)}), min_text_chars=200)
+    assert knowledge.strip([own, FOOTER]) == [own, FOOTER], "too short without them: kept"
+    long_story = "A story long enough on its own, line after line of it. " * 5
+    assert knowledge.strip([long_story, FOOTER]) == [long_story], "long enough: stripped"
+    assert SiteKnowledge(knowledge.boilerplate).strip([own, FOOTER]) == []
 
 
 def test_memory_is_bounded():

@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from crawler.extract.cleaning import text_chars
+
 # Past this many counted lines a site forgets the lines seen on one article only.
 MAX_LINES = 100_000
 
@@ -28,18 +30,27 @@ def line_key(line: str) -> str:
 
 @dataclass(frozen=True)
 class SiteKnowledge:
-    """What is known about one site's template when a page is extracted."""
+    """What is known about one site's template when a page is extracted; ``min_text_chars``
+    is the shortest text a record may have (``NEWS_MIN_TEXT_CHARS``)."""
 
     boilerplate: frozenset[str] = frozenset()
+    min_text_chars: int = 0
 
     def is_boilerplate(self, line: str) -> bool:
         return bool(self.boilerplate) and line_key(line) in self.boilerplate
 
     def strip(self, lines: list[str]) -> list[str]:
-        """The lines that are not boilerplate."""
+        """The lines that are not boilerplate; all of them when dropping those would leave an
+        article too short to be a record: lines learned wrongly (an article's own paragraphs,
+        a sentence four pages shared) must not cost an article."""
         if not self.boilerplate:
             return lines
-        return [line for line in lines if line_key(line) not in self.boilerplate]
+        kept = [line for line in lines if line_key(line) not in self.boilerplate]
+        if self.min_text_chars and (
+            text_chars("\n".join(kept)) < self.min_text_chars <= text_chars("\n".join(lines))
+        ):
+            return lines
+        return kept
 
 
 class TemplateStore(Protocol):
@@ -91,24 +102,36 @@ class TemplateLearner:
     """Counts, per site, on how many distinct articles each line occurs; ``min_pages``
     distinct articles make a line boilerplate.
 
-    Each article counts once however many URLs serve it (documents are told apart by their
-    text), so a story syndicated in three sections does not teach its own paragraphs as
-    template. The snapshot of a site is reloaded from the store when the store's version moved,
-    also through what other workers learned.
+    Each article counts once however often it is fetched and however many URLs serve it
+    (articles are told apart by their id, the canonical URL's), so a re-fetched or syndicated
+    story does not teach its own paragraphs as template. The snapshot of a site is reloaded
+    from the store when the store's version moved, also through what other workers learned.
     """
 
-    def __init__(self, min_pages: int = 4, store: TemplateStore | None = None) -> None:
+    def __init__(
+        self, min_pages: int = 4, store: TemplateStore | None = None, min_text_chars: int = 0
+    ) -> None:
         self.min_pages = min_pages
         self.store: TemplateStore = store if store is not None else MemoryTemplates()
+        self.min_text_chars = min_text_chars
         self._snapshots: dict[str, tuple[int, SiteKnowledge]] = {}
 
-    def observe(self, site: str, lines: Iterable[str]) -> None:
+    def observe(self, site: str, lines: Iterable[str], article: str | None = None) -> None:
+        """Count the lines of one article: ``article`` is its id (the record id), so that the
+        article counts once however often it is fetched and however its text changes (a view
+        counter made each fetch a new document, and an article's own paragraphs template);
+        without one, its text tells articles apart."""
         keys = {line_key(line) for line in lines if line.strip()}
-        document = hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=8).hexdigest()
+        document = (
+            article or hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=8).hexdigest()
+        )
         version = self.store.learn_lines(site, document, keys, self.min_pages)
         known = self._snapshots.get(site)
         if known is None or known[0] != version:
-            self._snapshots[site] = (version, SiteKnowledge(self.store.template_lines(site)))
+            self._snapshots[site] = (version, self._knowledge(self.store.template_lines(site)))
+
+    def _knowledge(self, lines: frozenset[str]) -> SiteKnowledge:
+        return SiteKnowledge(lines, self.min_text_chars)
 
     def last_known(self, site: str) -> SiteKnowledge:
         """The snapshot held, without asking the store."""
@@ -120,5 +143,5 @@ class TemplateLearner:
         if known is None:
             # Learned by an earlier run or another worker, before this one saw the site.
             lines = self.store.template_lines(site)
-            known = self._snapshots[site] = (len(lines), SiteKnowledge(lines))
+            known = self._snapshots[site] = (len(lines), self._knowledge(lines))
         return known[1]

@@ -269,6 +269,11 @@ class StateTracker:
     def delivered(self, record_id: str) -> RecordState | None:
         return self.state.record(record_id)
 
+    def page_record(self, url: str) -> str | None:
+        """The id of the record the page at ``url`` delivered last, if any."""
+        page = self.state.page(normalize_url(url))
+        return page.record_id if page is not None else None
+
     def duplicate_of(self, item: ArticleItem, fp: int) -> tuple[str, str] | None:
         """(kind, record id) of a delivered record, or one emitted earlier in this crawl, that
         ``item`` (an article not delivered before) repeats; None when it is new."""

@@ -1,5 +1,7 @@
-"""A per-site page budget: the last bound on a crawler trap (calendars, endless pagination)
-that link depth and URL patterns did not catch.
+"""A per-site fetch budget: the last bound on a crawler trap (calendars, endless pagination,
+sitemap indexes without end) that link depth, URL patterns and the sprawl bounds did not catch.
+Every fetch of a site counts: pages, sitemaps, feeds and robots.txt (a sitemap-index trap went
+through 2,518 sitemaps against ``max_pages = 5`` when only pages counted).
 
 Settings: ``NEWS_MAX_PAGES_PER_SITE`` (0: no budget); a site's ``max_pages`` overrides it. In a
 distributed crawl the workers share the budget (``crawler.crawl.distributed.SharedBudget``).
@@ -35,8 +37,8 @@ class LocalCounter:
 
 
 class PageBudgetMiddleware:
-    """Lets through at most a site's budget of page requests (``meta["page"]``); the rest fail
-    as ``site_budget``. A retry or a redirect hop is the same page, not a new one."""
+    """Lets through at most a site's budget of requests (any with ``meta["site"]``); the rest
+    fail as ``site_budget``. A retry or a redirect hop is the same fetch, not a new one."""
 
     def __init__(
         self, default_budget: int, site_budgets: dict[str, int], counter: PageCounter | None = None
@@ -60,7 +62,8 @@ class PageBudgetMiddleware:
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
-        if not meta.get("page") or "retry_times" in meta or "redirect_times" in meta:
+        counted = meta.get("page") or "site" in meta  # not Scrapy's own robots.txt requests
+        if not counted or "retry_times" in meta or "redirect_times" in meta:
             return
         site = meta.get("site", "")
         budget = self.site_budgets.get(site, self.default_budget)
@@ -70,7 +73,7 @@ class PageBudgetMiddleware:
             if site not in self.exhausted:
                 self.exhausted.add(site)
                 logger.info(
-                    "Site %(site)s has used its budget of %(budget)d pages; no more are fetched",
+                    "Site %(site)s has used its budget of %(budget)d fetches; no more are made",
                     {"site": site, "budget": budget},
                 )
-            raise PageFailed("site_budget", f"{site} has used its {budget} pages")
+            raise PageFailed("site_budget", f"{site} has used its {budget} fetches")
