@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
 
+from crawler.errors import StartupError
 
-class SitesFileError(ValueError):
-    """The sites file cannot be used as written."""
+
+class SitesFileError(StartupError, ValueError):
+    """The sites file cannot be used as written: a crawl stops at start on it (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,26 @@ class SiteConfig:
     timezone: str | None = None
     language: str | None = None
     max_pages: int | None = None  # page budget of one crawl; None: NEWS_MAX_PAGES_PER_SITE
+    # The ports of its start, sitemap and feed URLs (80 and 443 both when either is); empty:
+    # any port.
+    ports: frozenset[int] = frozenset()
 
     def allows(self, url: str) -> bool:
-        """Whether ``url`` is http(s) on one of the site's hosts (subdomains included)."""
+        """Whether ``url`` is http(s) on one of the site's hosts (subdomains included) and one
+        of its ports: another port of the same host is another server."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
         host = parts.hostname.lower()
-        return any(host == h or host.endswith("." + h) for h in self.allowed_hosts)
+        if not any(host == h or host.endswith("." + h) for h in self.allowed_hosts):
+            return False
+        if not self.ports:
+            return True
+        try:
+            port = parts.port or _DEFAULT_PORTS[parts.scheme]
+        except ValueError:  # a port that is not a number
+            return False
+        return port in self.ports
 
     def is_article_url(self, url: str) -> bool | None:
         """True/False when the site's patterns decide, None when they are silent."""
@@ -65,6 +79,18 @@ class SiteConfig:
         if self.follow_patterns:
             return any(p.search(url) for p in self.follow_patterns)
         return True
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def site_ports(urls: list[str]) -> frozenset[int]:
+    """The ports a site's URLs name; a site on the default port of http or https is on both
+    (the same site, with or without TLS). Raises ``ValueError`` for a port that is no number."""
+    ports = {urlsplit(url).port or _DEFAULT_PORTS.get(urlsplit(url).scheme, 80) for url in urls}
+    if ports & {80, 443}:
+        ports |= {80, 443}
+    return frozenset(ports)
 
 
 _KEYS = {
@@ -93,7 +119,13 @@ def site_for_urls(urls: list[str], name: str | None = None) -> SiteConfig:
             raise SitesFileError(f"start URL without a host: {url!r}")
         if host.lower() not in hosts:
             hosts.append(host.lower())
-    return SiteConfig(name=name or hosts[0], start_urls=tuple(urls), allowed_hosts=tuple(hosts))
+    try:
+        ports = site_ports(urls)
+    except ValueError as exc:
+        raise SitesFileError(f"start URL with a bad port: {exc}") from exc
+    return SiteConfig(
+        name=name or hosts[0], start_urls=tuple(urls), allowed_hosts=tuple(hosts), ports=ports
+    )
 
 
 def bundled_sites_file() -> Path:
@@ -135,9 +167,18 @@ def _parse_site(name: str, raw: Any, path: str | Path) -> SiteConfig:
     start_urls = _strings(raw, "start_urls", where)
     if not start_urls:
         raise SitesFileError(f"{where}: start_urls is required")
-    for url in start_urls + _strings(raw, "sitemaps", where) + _strings(raw, "feeds", where):
-        if urlsplit(url).scheme not in ("http", "https"):
+    site_urls = start_urls + _strings(raw, "sitemaps", where) + _strings(raw, "feeds", where)
+    for url in site_urls:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 -- raises for a port that is not a number
+        except ValueError as exc:
+            raise SitesFileError(f"{where}: bad URL {url!r}: {exc}") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SitesFileError(f"{where}: not an http(s) URL: {url!r}")
+    for key in ("body_xpath", "timezone", "language"):
+        if key in raw and not (isinstance(raw[key], str) and raw[key]):
+            raise SitesFileError(f"{where}: {key} must be a non-empty string")
     hosts = _strings(raw, "allowed_hosts", where) or [
         h for h in dict.fromkeys(urlsplit(u).hostname for u in start_urls) if h
     ]
@@ -175,6 +216,7 @@ def _parse_site(name: str, raw: Any, path: str | Path) -> SiteConfig:
         timezone=timezone,
         language=raw.get("language"),
         max_pages=max_pages,
+        ports=site_ports(site_urls),
     )
 
 

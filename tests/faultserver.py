@@ -19,7 +19,9 @@ traps, links with other schemes and to the other host; robots.txt names the host
 articles and the ``RECORD_TROUBLES`` pages (good articles with values a record must not carry).
 ``sprawl``: good articles, a home page with ``WIDE_LINKS`` more links, and robots.txt naming a
 sitemap index whose every sitemap lists ten new ones, without end. ``counter``: good articles and
-``COUNTED``, an article whose view counter changes on every fetch.
+``COUNTED``, an article whose view counter changes on every fetch. ``ports``: good articles,
+and a link, a redirect, a meta refresh, a robots.txt ``Sitemap:`` line and a sitemap entry
+that lead to ``--foreign URL``, a server on another port of the same host.
 
 ``BAD`` maps each faulty path to the key under which newscrawl's stats file lists it;
 ``GOOD_DESPITE`` maps pages that must still become records, troubles and all, to a phrase of
@@ -135,6 +137,8 @@ RECORD_TROUBLES: dict[str, str] = {
     "/news/2024/08/01/line-separators.html": "kept its summary",
     "/news/2024/08/02/jsonld-deep.html": "outlived its deep markup",
     "/news/2024/08/02/jsonld-long-number.html": "outlived its long number",
+    # A charset label naming no text encoding: Python has a "zlib" codec, browsers ignore it.
+    "/news/2024/08/03/charset-zlib.html": "outlived its charset label",
 }
 GOOD_DESPITE.update(RECORD_TROUBLES)
 
@@ -517,6 +521,7 @@ class Site:
         self.articles = articles
         self.robots = robots
         self.log_path = log_path
+        self.foreign = ""  # the ports site's other server
         self.base = ""
         self.other_base = ""
         self.hits: dict[str, int] = {}
@@ -547,6 +552,12 @@ class Site:
             links += [f"/more/{n}" for n in range(WIDE_LINKS)]
         if self.kind == "counter":
             links.append(COUNTED)
+        if self.kind == "ports":
+            links += [
+                f"{self.foreign}{good_path(1)}",
+                "/go/foreign-redirect",
+                "/go/foreign-refresh",
+            ]
         if self.kind == "full":
             sitemap_only = {p for p in GOOD_DESPITE if p.startswith("/news/2024/07/")}
             links += [p for p in BAD if not p.startswith(("/sitemaps/", "/feeds/"))]
@@ -563,6 +574,8 @@ class Site:
             lines.append(f"Sitemap: {self.base}/sitemaps/index.xml")
         if self.kind == "sprawl":
             lines.append(f"Sitemap: {self.base}/endless/0.xml")
+        if self.kind == "ports":
+            lines += [f"Sitemap: {self.foreign}/sitemap.xml", f"Sitemap: {self.base}/ports.xml"]
         return ("\n".join(lines) + "\n").encode()
 
 
@@ -692,6 +705,14 @@ class FaultHandler(BaseHTTPRequestHandler):
             n = int(name.removesuffix(".xml"))
             children = [f"/endless/{n * 10 + i}.xml" for i in range(1, 11)]
             self.send(200, sitemap_index(base, children), "application/xml")
+        elif path == "/ports.xml":
+            entries = [f"{site.foreign}{good_path(2)}", f"{base}{good_path(2)}"]
+            body = "".join(f"<url><loc>{e}</loc></url>" for e in entries)
+            self.send(200, f"<urlset {SITEMAP_NS}>{body}</urlset>".encode(), "application/xml")
+        elif path == "/go/foreign-redirect":
+            self.redirect(f"{site.foreign}{good_path(3)}")
+        elif path == "/go/foreign-refresh":
+            self.send(200, META_REFRESH.format(f"{site.foreign}{good_path(3)}").encode())
         elif path == COUNTED:
             paragraphs = _prose(random.Random(COUNTED))
             paragraphs.append(f"This article has been read {hits} times.")
@@ -806,20 +827,27 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif name == "malformed-markup.html":
             self.send(200, malformed())
             return
+        elif name == "charset-zlib.html":
+            self.send(200, troubled_article(path), "text/html; charset=zlib")
+            return
         self.send(200, troubled_article(path, _RECORD_TROUBLE_HEADS.get(name, "")))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--site", choices=("full", "plain", "traps", "records", "sprawl", "counter"), default="full"
+        "--site",
+        choices=("full", "plain", "traps", "records", "sprawl", "counter", "ports"),
+        default="full",
     )
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--robots", default="ok", help="ok, slow, 500 or crawl-delay=SECONDS")
     parser.add_argument("--access-log", type=Path)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per good article")
+    parser.add_argument("--foreign", default="", help="the ports site's server on another port")
     args = parser.parse_args(argv)
     site = Site(args.site, args.articles, args.robots, args.access_log, args.latency)
+    site.foreign = args.foreign
     main_server = FaultServer(site, "127.0.0.1")
     other_server = FaultServer(site, OTHER_HOST)
     site.base, site.other_base = main_server.base_url, other_server.base_url

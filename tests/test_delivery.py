@@ -314,3 +314,56 @@ def test_a_canonical_naming_another_article_of_the_run_keeps_both():
     )
     with pytest.raises(Duplicate):
         dedup.process_item(variant)  # the same text, near enough: the same article
+
+
+def test_another_port_of_the_site_host_is_another_site(tmp_path):
+    """Links, redirects, meta refreshes, robots.txt Sitemap: lines and sitemap entries reached
+    any port of an allowed host (the check compared hosts only), and a meta refresh passed no
+    redirect rule at all."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with fault_server(tmp_path / "b", "--site", "plain", "--articles", "3") as foreign:
+        args = ("--site", "ports", "--articles", str(ARTICLES), "--foreign", foreign.url)
+        with fault_server(tmp_path / "a", *args) as site:
+            result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
+            fetched = article_urls(site.url, site.accessed())
+        assert foreign.accessed() == [], "a request went to another port"
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stats["newscrawl/failed/offsite_redirect"] == 2  # the 302 and the refresh
+    assert result.stats["newscrawl/links_offsite"] == 1
+    assert result.stats["newscrawl/discovery/offsite_entry"] == 1
+    assert len(result.records) == ARTICLES
+    assert_accounted(tmp_path / "state.sqlite", result, fetched, [tmp_path / "out.jsonl"])
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("NEWS_MAX_PAGES_PER_SITE=lots", "NEWS_MAX_PAGES_PER_SITE='lots' is not a whole number"),
+        ("NEWS_RECHECK_DAYS=-1", "NEWS_RECHECK_DAYS='-1' is negative"),
+        ("NEWS_NEAR_DUPLICATE_BITS=9", "NEWS_NEAR_DUPLICATE_BITS='9' is not 0 to 3"),
+        ("NEWS_PROBE_COMMON_PATHS=perhaps", "NEWS_PROBE_COMMON_PATHS='perhaps' is neither"),
+    ],
+)
+def test_a_bad_setting_is_a_clear_error_at_start(tmp_path, setting, named):
+    result = run_crawl(tmp_path, "-a", "start_urls=http://127.0.0.1:9/", settings=[setting])
+    assert result.returncode == 2
+    assert f"newscrawl: bad settings: {named}" in result.log
+    assert "Traceback" not in result.log
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ("timezone = 5", "timezone must be a non-empty string"),
+        ('start_urls = ["http://127.0.0.1:port/"]', "bad URL 'http://127.0.0.1:port/'"),
+    ],
+)
+def test_a_bad_sites_file_value_is_a_clear_error_at_start(tmp_path, entry, named):
+    sites = tmp_path / "sites.toml"
+    start = "" if entry.startswith("start_urls") else 'start_urls = ["http://127.0.0.1:9/"]\n'
+    sites.write_text(f"[sites.a]\n{start}{entry}\n", "utf-8")
+    result = run_crawl(tmp_path, "-a", f"sites={sites}")
+    assert result.returncode == 2
+    assert named in result.log
+    assert "Traceback" not in result.log

@@ -107,3 +107,11 @@ def test_utf8_page_with_lines_in_another_encoding(foreign):
         assert decoded.encoding == "utf-8"
         assert pasted in decoded.text and "Zoë Brontë’s" in decoded.text
         assert decoded.warnings == ("encoding_mixed",)
+
+
+@pytest.mark.parametrize("label", ["zlib", "base64", "hex", "rot13", "no-such-charset"])
+def test_a_charset_label_that_is_no_text_encoding_is_ignored(label):
+    body = f'<html><head><meta charset="{label}"></head><body><p>Grüße</p></body></html>'
+    decoded = decode_html(body.encode("utf-8"), f"text/html; charset={label}")
+    assert "Grüße" in decoded.text
+    assert decoded.encoding == "utf-8"

@@ -68,3 +68,15 @@ def test_start_urls_make_a_site_on_their_hosts():
     assert site.allowed_hosts == ("127.0.0.1",)
     assert site.allows("http://127.0.0.1:8000/x")
     assert not site.allows("http://localhost:8000/x")
+
+
+def test_a_site_is_its_hosts_on_its_ports():
+    """Another port of an allowed host is another server: the check compared hosts only."""
+    local = site_for_urls(["http://127.0.0.1:8000/"])
+    assert local.allows("http://127.0.0.1:8000/news/1.html")
+    assert not local.allows("http://127.0.0.1:9000/news/1.html")
+    assert not local.allows("http://127.0.0.1:port/news/1.html")
+    portal = site_for_urls(["https://news.example.cn/"])
+    assert portal.allows("http://news.example.cn/a.html")  # the same site without TLS
+    assert portal.allows("https://www.news.example.cn:443/a.html")
+    assert not portal.allows("http://news.example.cn:8080/a.html")

@@ -16,6 +16,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import Spider
 
+from crawler.checks import check_settings
 from crawler.crawl import pool
 from crawler.errors import StartupError
 from crawler.runfiles import formats
@@ -48,6 +49,12 @@ class Command(crawl.Command):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give the name of one spider")
+        try:
+            check_settings(self.settings)
+        except StartupError as error:
+            print(f"newscrawl: {error}", file=sys.stderr)
+            self.exitcode = error.exit_code
+            return
         if self.settings.getint("NEWS_EXTRACT_WORKERS") > 0:
             pool.start_forkserver()
         assert self.crawler_process

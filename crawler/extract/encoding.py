@@ -12,6 +12,7 @@ encodings on one page), ``decode_errors`` (characters replaced).
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -56,7 +57,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         ("header", http_content_type_encoding(content_type)),
         ("meta", html_body_declared_encoding(body)),
     ):
-        encoding = resolve_encoding(label) if label else None
+        encoding = _text_encoding(label)
         if not encoding:
             continue
         if not is_multi_byte_encoding(encoding) and _is_utf8(body):
@@ -140,3 +141,16 @@ def _detect(body: bytes, single_byte: str | None = None) -> str | None:
     if single_byte and not is_multi_byte_encoding(best.encoding):
         return single_byte
     return encoding
+
+
+def _text_encoding(label: str | None) -> str | None:
+    """The text encoding a charset label names; None for an unknown label and for Python's
+    bytes-to-bytes codecs (``zlib``, ``base64``, ``hex``), which a page may name but no browser
+    reads as a charset: such a label is ignored, not obeyed."""
+    encoding = resolve_encoding(label) if label else None
+    if not encoding:
+        return None
+    try:
+        return encoding if codecs.lookup(encoding)._is_text_encoding else None
+    except LookupError:
+        return None

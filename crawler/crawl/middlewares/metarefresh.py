@@ -12,9 +12,15 @@ Replaces ``scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware`` (same s
 
 from __future__ import annotations
 
+from typing import Self
+
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+
+from crawler.crawl.middlewares.redirects import RedirectGuardMiddleware
 
 # Scrapy looks at the first 4096 characters: at most four bytes each in UTF-8.
 _HEAD_BYTES = 4 * 4096
@@ -29,6 +35,20 @@ def may_refresh(body: bytes) -> bool:
 
 
 class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """A refresh goes through the redirect rules (``RedirectGuardMiddleware.check``) as a 3xx
+    does: without them, a refresh led off the site, to another port or into a loop."""
+
+    guard: RedirectGuardMiddleware | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)
+        try:
+            middleware.guard = RedirectGuardMiddleware.from_crawler(crawler)
+        except NotConfigured:  # REDIRECT_ENABLED off: Scrapy's own rules only
+            middleware.guard = None
+        return middleware
+
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if not may_refresh(response.body):
             return response
@@ -42,4 +62,8 @@ class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
             request=request,
         )
         followed = super().process_response(request, head)
-        return response if followed is head else followed
+        if followed is head:
+            return response
+        if self.guard is not None and isinstance(followed, Request):
+            self.guard.check(request, followed.url)
+        return followed

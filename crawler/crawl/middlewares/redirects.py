@@ -1,8 +1,9 @@
-"""Redirect rules Scrapy's RedirectMiddleware does not apply: a page redirected off its site
-is not followed (unless the site's ``allowed_hosts`` has the target), nor one redirected to a
-non-http(s) URL; a chain that comes back to a URL it passed is a loop. Each fails with its own
-reason, where Scrapy would drop the request silently (offsite, duplicate) or as a bare
-IgnoreRequest.
+"""Redirect rules Scrapy's RedirectMiddleware does not apply, to 3xx responses and meta
+refreshes alike (``metarefresh`` asks ``check``): a page redirected off its site (another host
+or port) is not followed (unless the site's ``allowed_hosts`` has the target), nor one
+redirected to a non-http(s) URL; a chain that comes back to a URL it passed is a loop. Each
+fails with its own reason, where Scrapy would drop the request silently (offsite, duplicate) or
+as a bare IgnoreRequest.
 
 Settings: ``REDIRECT_ENABLED``, ``REDIRECT_MAX_TIMES``.
 """
@@ -60,7 +61,14 @@ class RedirectGuardMiddleware:
             joined = None
         if joined is None:
             raise PageFailed("redirect_invalid", f"{request.url} -> {location!r}")
-        target = urldefrag(joined)[0]
+        self.check(request, joined)
+        return response
+
+    def check(self, request: Request, target: str) -> None:
+        """Raise ``PageFailed`` when ``request`` may not go on to ``target`` (an absolute URL):
+        the rules of a 3xx, applied to a meta refresh too (``metarefresh``)."""
+        meta = request.meta
+        target = urldefrag(target)[0]
         if urlsplit(target).scheme not in ("http", "https"):
             raise PageFailed("redirect_scheme", f"{request.url} -> {target}")
         site = self.site_named(meta.get("site", ""))
@@ -71,4 +79,3 @@ class RedirectGuardMiddleware:
             raise PageFailed("redirect_loop", " -> ".join([*chain, target]))
         if meta.get("redirect_times", 0) >= self.max_redirects:
             raise PageFailed("too_many_redirects", f"{len(chain)} hops from {chain[0]}")
-        return response
