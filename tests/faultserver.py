@@ -266,6 +266,11 @@ def troubled_article(path: str, head: str = "") -> bytes:
     return article_html(f"A story that {GOOD_DESPITE[path]}", paragraphs, meta=meta).encode()
 
 
+def record_trouble_page(path: str) -> bytes:
+    """A GOOD_DESPITE page, with the head its RECORD_TROUBLES entry puts trouble in."""
+    return troubled_article(path, _RECORD_TROUBLE_HEADS.get(path.rsplit("/", 1)[-1], ""))
+
+
 # JSON-LD escapes: json.loads makes them a lone surrogate, NUL and the two separators. JSON-LD
 # nested 200,000 deep (RecursionError) and a 5,000-digit number (ValueError) fail a parser.
 _RECORD_TROUBLE_HEADS = {
@@ -830,7 +835,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif name == "charset-zlib.html":
             self.send(200, troubled_article(path), "text/html; charset=zlib")
             return
-        self.send(200, troubled_article(path, _RECORD_TROUBLE_HEADS.get(name, "")))
+        self.send(200, record_trouble_page(path))
 
 
 def main(argv: list[str] | None = None) -> None:

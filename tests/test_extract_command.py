@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 from tests.conftest import PORTAL, PORTAL_TRUTH, REPO, run_crawl, serve
+from tests.faultserver import RECORD_TROUBLES, record_trouble_page
 
 ARTICLES = PORTAL_TRUTH["articles"]
 
@@ -134,3 +135,19 @@ def test_the_crawl_and_scrapy_extract_give_the_same_record(tmp_path: Path):
             k: v for k, v in record.items() if k not in fetch_only
         }, path
         assert extracted["discovered_via"] == "file" and record["http_status"] == 200
+
+
+def test_pages_with_unwritable_or_unbounded_metadata_cost_nothing(tmp_path: Path):
+    """A JSON-LD author holding a lone surrogate ended the batch with a traceback, losing the
+    good files after it; so did JSON-LD nested 200,000 deep and a 5,000-digit number."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n, path in enumerate(RECORD_TROUBLES):
+        (folder / f"{n}-{path.rsplit('/', 1)[-1]}").write_bytes(record_trouble_page(path))
+    shutil.copy(PORTAL / next(iter(ARTICLES)).lstrip("/"), folder / "9-good.html")
+    out = tmp_path / "records.jsonl"
+    result = extract(str(folder), "-o", str(out))
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(records) == len(RECORD_TROUBLES) + 1, result.stderr[-3000:]
+    assert any(r["authors"] == ["Ann \ufffd Example"] for r in records)
