@@ -37,12 +37,13 @@ def test_the_result_line_says_whether_to_look_closer():
         },
         "files": [{"records": 41}, {"records": 0}],
         "health": {"ok": False, "exit_code": 3, "failures": ["site a: 15 of 41 rejected"]},
+        "latest": "data/jobs/hourly/latest.json",
     }
     line, failure = result_lines(manifest, "out/manifests/c.json", 3725)
     assert line == (
         "RESULT exit=3 UNHEALTHY new=37 changed=4 unchanged=310 "
         "rejects=18 (not_article/challenge 15, text_too_short 3) files=1 elapsed=1:02:05 "
-        "manifest=out/manifests/c.json"
+        "manifest=out/manifests/c.json latest=data/jobs/hourly/latest.json"
     )
     assert failure == "  unhealthy: site a: 15 of 41 rejected"
     assert result_lines(None, None, 5) == ["RESULT no manifest was written (0:05)"]

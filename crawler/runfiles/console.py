@@ -1,9 +1,9 @@
 """What a person or a scheduler's log sees of a crawl: a progress line every
 ``NEWS_PROGRESS_INTERVAL`` seconds while it runs (on a terminal only: in a log file it would be
 noise), and at the end one ``RESULT`` line, always, on standard error: the exit status, health,
-new and changed records, rejects by reason and where the manifest is, then one line per health
-failure. Scrapy's own log is at ``LOG_LEVEL`` WARNING by default; ``-L INFO`` or a ``LOG_FILE``
-gives the full log (``crawler.commands.crawl``).
+new and changed records, rejects by reason, where the manifest and the job's ``latest.json``
+are, then one line per health failure. Scrapy's own log is at ``LOG_LEVEL`` WARNING by
+default; ``-L INFO`` or a ``LOG_FILE`` gives the full log (``crawler.commands.crawl``).
 
 Settings: ``NEWS_PROGRESS_INTERVAL`` (0: no progress lines), ``NEWS_CONSOLE`` (False: neither).
 """
@@ -112,6 +112,8 @@ def result_lines(manifest: dict[str, Any] | None, path: Any, elapsed: float) -> 
         f"files={sum(1 for f in manifest['files'] if f.get('records'))} "
         f"elapsed={_clock(elapsed)} manifest={path}"
     )
+    if manifest.get("latest"):
+        line += f" latest={manifest['latest']}"
     return [line, *(f"  unhealthy: {failure}" for failure in health["failures"])]
 
 

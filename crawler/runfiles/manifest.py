@@ -436,6 +436,8 @@ class RunManifest:
             else None
         )
         manifest["alerts"] = alerts(manifest, previous or {}, self.rules.drop_alert)
+        # The job's latest-delivery pointer, written next (null: an ad-hoc run).
+        manifest["latest"] = str(history.folder / "latest.json") if history else None
         self.failures = verdict(manifest, self.rules, jobs.baseline(runs, self.rules.health_runs))
         manifest["health"] = {
             "ok": not self.failures,
