@@ -39,6 +39,7 @@ class CrawlDelayMiddleware:
         mw = cls(crawler, user_agent, settings.getfloat("NEWS_CRAWL_DELAY_MAX"))
         crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_QUIET_ERRORS)
+        logging.getLogger("scrapy.downloadermiddlewares.retry").addFilter(_ONE_ROBOTS_GIVE_UP)
         return mw
 
     def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
@@ -85,3 +86,21 @@ class _QuietRobotsErrors(logging.Filter):
 
 
 _QUIET_ERRORS = _QuietRobotsErrors()
+
+
+class _OneRobotsGiveUp(logging.Filter):
+    """robots.txt is fetched twice: by Scrapy's middleware, for its rules, and by the spider,
+    for its ``Sitemap:`` lines (``meta["probe_sitemaps"]``). When it cannot be had, the retry
+    middleware warns that it gave up on each; the spider's is INFO, so the warning (the host's
+    rules are not known, everything is allowed) is given once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, dict) else {}
+        request = args.get("request")
+        meta = getattr(request, "meta", {})
+        if record.levelno >= logging.WARNING and "probe_sitemaps" in meta:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_ONE_ROBOTS_GIVE_UP = _OneRobotsGiveUp()
