@@ -38,6 +38,13 @@ from crawler.extract.authors import (
         (["Sophie Foster", "Sophie-Foster"], ["Sophie Foster"]),
         (["신현주 기자"], ["신현주"]),
         (["Elena Oberholzer (obe"], ["Elena Oberholzer"]),
+        (["史蒂文的家_藍天 (stevenhgm)"], ["史蒂文的家_藍天 (stevenhgm)"]),
+        (["Perry Bacon Jr."], ["Perry Bacon Jr."]),
+        (["Rodolfo Costa."], ["Rodolfo Costa"]),
+        (["Interview: Julia Lauter"], ["Julia Lauter"]),
+        (["Glen Owen and Brendan Carlin For The Mail On Sunday"], ["Glen Owen", "Brendan Carlin"]),
+        (["Laura June Topolsky July"], ["Laura June Topolsky"]),
+        (["Username"], []),
         (["责任编辑：刘洋"], []),
         (["Updated: 3 May 2024"], []),
     ],
@@ -52,18 +59,21 @@ def test_site_domain_and_agency_names_are_told_apart():
     assert split_byline(["mdr.de"], [], "www.mdr.de") == [("mdr.de", DOMAIN)]
 
 
-def test_first_source_naming_a_person_wins_else_the_organisation():
+def test_first_source_naming_anyone_wins_else_the_organisation():
     site = ["Daily Star"]
-    assert choose_authors([[], ["Sophie Foster", "Sophie-Foster"]], "", site) == ["Sophie Foster"]
+    assert choose_authors([], ["Sophie Foster", "Sophie-Foster"], "", site) == ["Sophie Foster"]
     # People with the agencies beside them; the site's own name only where it stands alone.
-    assert choose_authors([["Daily Star, Jane Doe and AP"]], "", site) == ["Jane Doe", "AP"]
+    assert choose_authors(["Daily Star, Jane Doe and AP"], [], "", site) == ["Jane Doe", "AP"]
+    assert choose_authors(["Associated Press"], []) == ["Associated Press"]
+    # JSON-LD's organisation stands; a <meta> tag's yields to full names in the byline.
     focus = ["FOCUS online"]
-    assert choose_authors([["FOCUS online"]], "", focus, None, lambda: "Amw") == focus
-    assert choose_authors([["Associated Press"]]) == ["Associated Press"]
-    # The byline element is read only when the stated sources name nobody.
-    assert choose_authors([["mdr.de"]], "", [], "www.mdr.de", lambda: "David Straub") == [
+    assert choose_authors(focus, [], "", focus, None, lambda: "Jane Doe") == focus
+    assert choose_authors([], focus, "", focus, None, lambda: "Jane Doe") == ["Jane Doe"]
+    assert choose_authors([], focus, "", focus, None, lambda: "Amw") == focus
+    # A bare domain names no one.
+    assert choose_authors([], ["mdr.de"], "", [], "www.mdr.de", lambda: "David Straub") == [
         "David Straub"
     ]
-    assert choose_authors([], "2022-03-01 10:22 来源：中国网 作者：王五 ") == ["王五"]
-    assert choose_authors([["mdr.de"]], "", [], "www.mdr.de", lambda: None) == ["mdr.de"]
-    assert choose_authors([[]], "no byline here") == []
+    assert choose_authors([], ["mdr.de"], "", [], "www.mdr.de", lambda: None) == ["mdr.de"]
+    assert choose_authors([], [], "2022-03-01 10:22 来源：中国网 作者：王五 ") == ["王五"]
+    assert choose_authors([], [], "no byline here") == []

@@ -1,27 +1,50 @@
 """Author names from what a page states about them: JSON-LD, ``<meta>`` tags, the byline.
 
 Bylines are written for readers ("By Jane Doe and John Smith", "Von Dieter Kuckelkorn",
-"作者：张三、李四", "신현주 기자"); a record lists names. The first source that names a person
-wins; the site's own name, a domain or a news agency is kept only when no source names anyone
-(a byline that names only an organisation is still the byline). Pure: strings in, names out.
+"作者：张三、李四", "신현주 기자"); a record lists names. The first source that names anyone
+wins (``choose_authors``): its people, with the agencies beside them; an organisation alone only
+where the byline names only that. Pure: strings in, names out.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 # Words that introduce a byline, followed by a space or a colon (so "Dirk" keeps its "Di").
 _ROLE_PREFIX = re.compile(
     r"^\s*(?:(?i:(?:written\s+)?by|von|por|par|door|av|af|przez|от|автор|autor(?:a|in)?|author|"
-    r"text|texto|reporting\s+by)|di)(?:\s*[:：]\s*|\s+)"  # "di" lowercase: "Di Maria" is a name
+    r"auteur|autrice|text|texto|interview|reporting\s+by)|di)(?:\s*[:：]\s*|\s+)"
+    # "di" lowercase only: "Di Maria" is a name.
     r"|^\s*(?:作者|记者|本报记者|通讯员|撰文|撰稿|文|图)\s*[:：/]?\s*"
 )
 # Role words after a name: "신현주 기자", "张三 记者", "Jane Doe, Reporter".
 _ROLE_SUFFIX = re.compile(
-    r"\s*(?:기자|특파원|记者|特约记者|通讯员|報道|\((?:text|fotos?|foto)\))$", re.IGNORECASE
+    r"\s*(?:기자|특파원|记者|特约记者|通讯员|報道|\((?:text|fotos?|foto)\))$"
+    # "Brendan Carlin For The Mail On Sunday"
+    r"|\s+for\s+(?:the\s+)?[A-Z].*$",
+    re.IGNORECASE,
 )
+# A date's month after a name of two words or more ("Joshua Sokol May 3"): not a surname.
+_MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+# What bylines say where they name no one.
+_PLACEHOLDERS = frozenset({"username", "no author", "author", "admin", "unknown", "stand"})
 # Lines that name someone other than the author: editors, sources, photographers.
 _NOT_A_BYLINE = re.compile(r"^\s*(?:责任编辑|编辑|来源|图片|摄影|photo|foto|bild)\s*[:：]", re.I)
 _URL_OR_EMAIL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
@@ -47,39 +70,43 @@ PERSON, AGENCY, SITE, DOMAIN = "person", "agency", "site", "domain"
 
 
 def choose_authors(
-    sources: Iterable[Sequence[str]],
+    jsonld: Sequence[str],
+    metas: Sequence[str],
     header_text: str = "",
     site_names: Sequence[str] = (),
     host: str | None = None,
     dom_byline: Callable[[], str | None] | None = None,
 ) -> list[str]:
-    """The authors the first source that names anyone gives (``sources`` by decreasing
-    reliability): its people with the agencies beside them; where it names only an
+    """The authors of the first source that names anyone, JSON-LD's then the author
+    ``<meta>`` tags': its people with the agencies beside them. Where it names only an
     organisation (the site, an agency), a Chinese byline under the headline ("作者：王五")
-    if there is one, else that organisation: the byline names only that. A bare domain
-    ("mdr.de", a CMS default) names no one: then the page's byline element (``dom_byline``),
-    and the domain only when nothing else is found."""
+    if there is one; else, for an organisation in a ``<meta>`` tag (often a CMS's default),
+    the full names of the page's byline element (``dom_byline``); else that organisation:
+    the byline names only that. A bare domain ("mdr.de") names no one: the byline element,
+    then the domain when nothing else is found."""
     organisations: list[str] = []
     domains: list[str] = []
-    for raw in sources:
+    structured = False
+    for raw, from_jsonld in ((jsonld, True), (metas, False)):
         named = split_byline(raw, site_names, host)
         if any(kind == PERSON for _, kind in named):
             return [name for name, kind in named if kind in (PERSON, AGENCY)]
         organisations = [name for name, kind in named if kind in (AGENCY, SITE)]
-        if organisations:
-            break
         domains.extend(name for name, kind in named if kind == DOMAIN)
+        if organisations:
+            structured = from_jsonld
+            break
     if match := _CJK_BYLINE.search(header_text):
         named = split_byline([match.group(1)], site_names, host)
         if people := [name for name, kind in named if kind == PERSON]:
             return people
-    if organisations:
-        return organisations[:1]
-    if dom_byline is not None and (byline := dom_byline()):
+    if dom_byline is not None and not structured and (byline := dom_byline()):
         named = split_byline([byline], site_names, host)
-        if any(kind == PERSON for _, kind in named):
+        people = [name for name, kind in named if kind == PERSON]
+        # Over a stated organisation only full names: "Amw" is a desk's initials.
+        if people and (not organisations or all(" " in n for n in people)):
             return [name for name, kind in named if kind in (PERSON, AGENCY)]
-    return domains[:1]
+    return organisations[:1] or domains[:1]
 
 
 def split_byline(
@@ -114,8 +141,14 @@ def _pieces(line: str) -> list[str]:
 
 def _clean_name(piece: str) -> str:
     name = _ROLE_SUFFIX.sub("", _ROLE_PREFIX.sub("", piece.strip()))
-    name = _unmatched_brackets(name)
-    return name.strip(" -–—:：|()（）[]、，,.*·")
+    name = _unmatched_brackets(name).strip(" -–—:：|、，,*·")
+    words = name.split()
+    if len(words) >= 3 and words[-1].casefold() in _MONTHS:
+        name = " ".join(words[:-1])
+    # A final full stop goes, not the one of an initial or "Jr.".
+    if name.endswith(".") and not re.search(r"(?:^|\s)\w{1,2}\.$", name):
+        name = name.rstrip(".")
+    return "" if name.casefold() in _PLACEHOLDERS else name
 
 
 def _unmatched_brackets(name: str) -> str:

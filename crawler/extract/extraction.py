@@ -183,7 +183,8 @@ def extract_page(
         authors=authors.choose_authors(
             # trafilatura's author (its reading of the <meta> tags, else of the byline element)
             # only where the page's own author tags name none: it is theirs, normalised.
-            [jsonld.authors, author_metas or ([meta.author] if meta.author else [])],
+            jsonld.authors,
+            author_metas or ([meta.author] if meta.author else []),
             header,
             site_names,
             host,
