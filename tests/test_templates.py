@@ -53,6 +53,9 @@ def test_an_article_counts_once_however_its_text_changes_between_fetches():
     for fetch in range(5):
         learner.observe("daily", [*article(7), f"Read {fetch} times."], article="id-7")
     assert not learner.knowledge("daily").is_boilerplate(article(7)[0])
+    for section in range(5):  # one story under five URLs, no canonical: five ids, one text
+        learner.observe("daily", article(8), article=f"id-8-{section}")
+    assert not learner.knowledge("daily").is_boilerplate(article(8)[0])
 
 
 def test_learned_lines_never_take_an_article_under_the_minimum():

@@ -115,16 +115,22 @@ class TemplateLearner:
         self.store: TemplateStore = store if store is not None else MemoryTemplates()
         self.min_text_chars = min_text_chars
         self._snapshots: dict[str, tuple[int, SiteKnowledge]] = {}
+        # (site, text digest) of the articles observed under an id: 8 bytes and a name each.
+        self._texts: set[tuple[str, str]] = set()
 
     def observe(self, site: str, lines: Iterable[str], article: str | None = None) -> None:
         """Count the lines of one article: ``article`` is its id (the record id), so that the
         article counts once however often it is fetched and however its text changes (a view
         counter made each fetch a new document, and an article's own paragraphs template);
-        without one, its text tells articles apart."""
+        without one, its text tells articles apart. One text under several ids (a story
+        syndicated without a canonical URL) counts once too, within this crawl."""
         keys = {line_key(line) for line in lines if line.strip()}
-        document = (
-            article or hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=8).hexdigest()
-        )
+        text = hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=8).hexdigest()
+        if article is not None:
+            if (site, text) in self._texts:
+                return
+            self._texts.add((site, text))
+        document = article or text
         version = self.store.learn_lines(site, document, keys, self.min_pages)
         known = self._snapshots.get(site)
         if known is None or known[0] != version:
