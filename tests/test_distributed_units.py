@@ -1,6 +1,6 @@
 """The parts of a distributed crawl that need no crawl to check, against a real Redis: joining a
-crawl and its lease, the shared page budget, the busy marks, the per-host leases and pauses of
-the shared politeness, and merging the workers' manifests."""
+crawl and its lease, the shared page budget, the busy marks, a pop Redis did not answer, the
+per-host leases and pauses of the shared politeness, and merging the workers' manifests."""
 
 from __future__ import annotations
 
@@ -9,12 +9,22 @@ from typing import Any
 
 import pytest
 import redis
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler import settings as project_settings
 from crawler.crawl import faults
-from crawler.crawl.distributed import _BUSY, CRAWL_KEYS, SharedBudget, configure, join_crawl
+from crawler.crawl.distributed import (
+    _BUSY,
+    _POP,
+    CRAWL_KEYS,
+    RedisScheduler,
+    SharedBudget,
+    configure,
+    join_crawl,
+)
 from crawler.crawl.middlewares.budget import PageBudgetMiddleware
 from crawler.crawl.middlewares.politeness import SharedPoliteness
 from crawler.runfiles.manifest import HealthRules, SiteTally, merge_manifests
@@ -112,6 +122,29 @@ def test_a_worker_sees_the_others_busy_and_a_dead_ones_mark_lapses(redis_server:
     time.sleep(0.3)
     assert server.eval(_BUSY, 1, key, "w1", 0) == 0, "w2 stopped renewing: its mark lapsed"
     assert "busy" in CRAWL_KEYS and "politeness" in CRAWL_KEYS
+
+
+@needs_redis
+def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: RedisServer):
+    redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
+    crawler = get_crawler(Spider, redis_settings)
+    scheduler = RedisScheduler.from_crawler(crawler)
+    spider = Spider("news", crawl_id="c1", worker_id="w1")
+    spider.settings = crawler.settings
+    scheduler.open(spider)
+    scheduler.enqueue_request(Request("http://a.cn/1"))
+    # Redis takes the request off the queue and dies before its answer reaches the worker.
+    scheduler.unanswered_pop = "s:0"
+    server = redis.Redis.from_url(redis_server.url)
+    assert server.eval(_POP, 2, scheduler.queue_key, scheduler.popped_key, "s:0", 60)
+    assert not server.zcard(scheduler.queue_key)
+    # Redis back: the next pop finds it, once.
+    found = scheduler._pop()
+    assert found is not None and found.url == "http://a.cn/1"
+    assert scheduler._pop() is None
+    # An older pop of this worker's is not taken for the one Redis did not answer.
+    scheduler.unanswered_pop = "s:1"
+    assert scheduler._pop() is None
 
 
 def _manifest(worker: str, new: int, failed: int, reason: str = "finished") -> dict[str, Any]:
