@@ -321,3 +321,22 @@ def test_page_budget_and_url_patterns_bound_traps(tmp_path):
     assert crawl.stats["newscrawl/failed/site_budget"] >= 1
     assert crawl.listed("failed/site_budget")
     assert json.dumps(crawl.stats["newscrawl/bad_urls"])  # plain JSON
+
+
+def test_every_article_page_fetched_is_written_rejected_or_named_and_none_twice(hostile: Crawl):
+    """Nothing lost, nothing twice: each article page the crawl fetched is a record, a reject
+    or a URL listed under its failure's reason; no record is written twice."""
+    ids = [r["id"] for r in hostile.result.records]
+    assert len(ids) == len(set(ids)), "a record written twice"
+    named = {r["url"] for r in hostile.result.records} | set(hostile.all_listed())
+    named |= {r["url"] for r in hostile.result.rejects}
+    # A redirect's hop is named by the URL its chain started from (loop-b by loop-a).
+    hops = {"/news/2024/06/08/loop-b.html"}
+    fetched = {
+        hostile.site.url + e["path"]
+        for e in hostile.accessed
+        if e["path"].startswith("/news/") and e["path"] not in hops
+    }
+    assert not fetched - named, (
+        f"fetched, then neither written, rejected nor named: {fetched - named}"
+    )
