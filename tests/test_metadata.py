@@ -177,6 +177,14 @@ def test_clean_title(title, h1, names, host, clean):
             None,
             "Zwei Rücktritte - und viele offene Fragen",
         ),
+        # An og:title cut at an unescaped quote: the h1.
+        (
+            ['Senador califica a Biden de "incapacitado"'],
+            "Senador califica a Biden de",
+            None,
+            None,
+            'Senador califica a Biden de "incapacitado"',
+        ),
         # No og:title: JSON-LD's headline; neither: the <title> less its site suffix.
         ([], None, "Markets rally", "Markets rally | Reuters", "Markets rally"),
         (["中国网"], None, None, "京东科技助力江苏数字经济_中国网科技", "京东科技助力江苏数字经济"),
@@ -199,6 +207,31 @@ def test_strip_site_keeps_the_headline_whole():
         "Streit um die Corona-Pandemie"
     )
     assert strip_site("BBC News - Storm hits coast", [], "www.bbc.co.uk") == "Storm hits coast"
+    assert (
+        strip_site("有英勇的你，才有英雄的城！-新华网", ["新华网"], None)
+        == "有英勇的你，才有英雄的城！"
+    )
+    assert strip_site("»Kein Geld mehr« (neues deutschland)", ["neues deutschland"], None) == (
+        "»Kein Geld mehr«"
+    )
+    assert strip_site("NDTV.com: Modi, BJP leaders meet", [], "www.ndtv.com") == (
+        "Modi, BJP leaders meet"
+    )
+    aoc = ["AOC media - Analyse Opinion Critique"]
+    assert strip_site("La retraite | AOC media - Analyse Opinion Critique", aoc, "aoc.media") == (
+        "La retraite"
+    )
+    # A kicker that only mentions the site is no site name.
+    assert strip_site('Kate Moss auf dem VOGUE-Cover: "Gewöhnlich"', [], "www.vogue.de") == (
+        'Kate Moss auf dem VOGUE-Cover: "Gewöhnlich"'
+    )
+    # A hyphenated word or a parenthesis that is not the site stays.
+    assert strip_site("Rückkehr der Corona-Pandemie", [], "www.ndr.de") == (
+        "Rückkehr der Corona-Pandemie"
+    )
+    assert strip_site("Warnock wins (again): report", [], "www.bbc.co.uk") == (
+        "Warnock wins (again): report"
+    )
 
 
 def test_language_from_text_when_undeclared_or_wrong():

@@ -413,6 +413,11 @@ def choose_title(
     if not stated:
         return clean_title(page_title, h1s[0] if h1s else None, site_names, host)
     stated = strip_site(stated, site_names, host)
+    printed = [*h1s, strip_site(page_title, site_names, host)] if page_title else h1s
+    for full in printed:
+        # A <meta> content cut at a quote it did not escape: 'Biden de "incapacitado"'.
+        if full.startswith(stated) and full[len(stated) :].lstrip()[:1] in _OPENING_QUOTES:
+            return full
     for h1 in h1s:
         if _fold(h1) == _fold(stated) or _framed(stated, h1):
             return stated
@@ -421,6 +426,7 @@ def choose_title(
     return stated
 
 
+_OPENING_QUOTES = frozenset('"“„«')
 _QUOTES = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
 )
@@ -466,6 +472,10 @@ def strip_site(title: str, site_names: Sequence[str], host: str | None) -> str:
     """The title without a site name after or before it ("… | Reuters", "BBC News - …",
     "…：朝日新聞デジタル"); the rest is kept as written, dashes and colons inside included."""
     title = _squash(title)
+    # The site's whole name after any separator ("… | AOC media - Analyse Opinion Critique").
+    for name in site_names:
+        if len(name) >= 4 and title.endswith(name) and _SEPARATOR_END.search(title[: -len(name)]):
+            title = _SEPARATOR_END.sub("", title[: -len(name)])
     is_site = _site_matcher(site_names, host)
     separators = list(_TITLE_SEPARATORS.finditer(title))
     if separators:
@@ -478,14 +488,31 @@ def strip_site(title: str, site_names: Sequence[str], host: str | None) -> str:
         first = separators[0]
         if first.start() > 0 and is_site(title[: first.start()]) and first.end() < len(title):
             title = title[first.end() :].strip()
+    # Its name or host without a spaced separator ("… (neues deutschland)", "NDTV.com: …").
+    is_named = _site_matcher(site_names, host, strict=True)
+    if (tail := _SITE_TAIL.search(title)) and is_named(tail.group(1) or tail.group(2)):
+        title = title[: tail.start()].strip()
+    if (head := _SITE_HEAD.match(title)) and is_named(head.group(1)):
+        title = title[head.end() :].strip()
     return title
+
+
+_SEPARATOR_END = re.compile(r"\s*[|｜_–—:：·»/*-]\s*$")
+
+
+_SITE_TAIL = re.compile(r"\s*\(([^()]{2,40})\)$|(?<=\S)-([^\s\-][^\-]{1,40})$")
+_SITE_HEAD = re.compile(r"^([^:：\s][^:：]{1,29})[:：]\s+")
 
 
 _GENERIC_LABELS = frozenset({"www", "com", "net", "org", "gov", "edu", "co", "news"})
 
 
-def _site_matcher(site_names: Sequence[str], host: str | None) -> Callable[[str], bool]:
-    """Whether a piece of a title names the site: one of its names, or its host."""
+def _site_matcher(
+    site_names: Sequence[str], host: str | None, strict: bool = False
+) -> Callable[[str], bool]:
+    """Whether a piece of a title names the site: one of its names, or its host; ``strict``:
+    it is one of them or part of the host ("NDTV.com"), not merely a text containing one
+    ("Kate Moss auf dem VOGUE-Cover" on vogue.de)."""
     host_letters = re.sub(r"\W", "", (host or "").lower())
     labels = [label for label in (host or "").lower().split(".") if label not in _GENERIC_LABELS]
     names = {n for n in (re.sub(r"\W", "", name.lower()) for name in site_names) if len(n) >= 2}
@@ -494,6 +521,8 @@ def _site_matcher(site_names: Sequence[str], host: str | None) -> Callable[[str]
         letters = re.sub(r"\W", "", part.lower())
         if len(letters) < 2:
             return False
+        if strict:
+            return letters in names or (len(letters) >= 4 and letters in host_letters)
         return (
             any(n in letters or letters in n for n in names)
             or any(label in letters for label in labels if len(label) > 3)
@@ -575,7 +604,7 @@ def clean_title(
     "Reuters - …"): the ``h1`` it contains, else its longest part that is not the site."""
     if not title:
         return h1
-    title = _squash(title)
+    title = strip_site(title, site_names, host)
     if h1:
         h1 = _squash(h1)
         if len(h1) >= 4 and h1 in title:
