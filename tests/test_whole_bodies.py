@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from crawler.extract import furniture
 from crawler.extract.encoding import decode_html
 from crawler.extract.extraction import extract_page
 
@@ -46,3 +49,26 @@ def test_a_script_rendered_article_is_read_from_the_page_state():
     assert "What comes next" in lines
     assert lines[-1].endswith("last repaired in 1962.")
     assert not any("Photo: City" in line or "ARTICLEAD" in line for line in lines)
+
+
+def test_a_portal_pages_navigation_and_disclaimer_are_not_the_article():
+    """Breadcrumb, login notice and previous/next links above a headline that carries a
+    kicker ("独家："), a disclaimer under the article: the text is the three paragraphs."""
+    lines = _text("portal_nav.html")
+    assert len(lines) == 3
+    assert lines[0].startswith("记者从市交通局获悉")
+    assert lines[-1].endswith("让市民出行更加便捷。")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "【免责声明】本文仅代表作者本人观点，与本网无关。",
+        "登录超时，稍后再试",
+        "上一篇 : 今日股市行情分析",
+        "当前位置：首页 > 本地",
+        "Toggle navigation",
+    ],
+)
+def test_portal_furniture_lines(line):
+    assert furniture.classify(line) is not None

@@ -357,14 +357,26 @@ def _clean_body_line(raw: str) -> str:
     return cleaning.clean_line(line)
 
 
+# How far down the lines the headline is looked for (breadcrumbs, menus, tags stand above it).
+_HEADLINE_WITHIN = 12
+
+
+def _is_headline(line: str, headlines: set[str]) -> bool:
+    """The headline, or a short line that holds it with a kicker ("Exclusive: …")."""
+    return line in headlines or (
+        not cleaning.is_prose(line)
+        and any(cleaning.weight(h) >= _HEADLINE_WEIGHT and h in line for h in headlines)
+    )
+
+
 def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | None) -> str | None:
     """Article text: without the headline repeated on top, the site's template lines and
     furniture lines."""
     if knowledge is not None:
         lines = knowledge.strip(lines)
     # The headline marks where the article starts: short lines before it are navigation.
-    for index, line in enumerate(lines[:6]):
-        if line in headlines:
+    for index, line in enumerate(lines[:_HEADLINE_WITHIN]):
+        if _is_headline(line, headlines):
             if not any(cleaning.is_prose(before) for before in lines[:index]):
                 lines = lines[index + 1 :]
             break
