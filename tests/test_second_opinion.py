@@ -122,3 +122,20 @@ def test_listening_hears_trafilaturas_own_readability_run():
     # Outside the block nothing is collected.
     bare_extraction(load_html(html), include_comments=False)
     assert len(answers) == 1
+
+
+def test_a_heading_over_a_list_is_not_a_section():
+    """A short line, a paragraph and a short list ending in a full stop ("CNRS, Inserm,
+    Inria.") after readability's choice: the footer of the page, not a section."""
+    article = [
+        *ARTICLE,
+        "The council expects the new bridge to open to trams in the spring of 2027.",
+    ]
+    footer = [
+        "Our members",
+        "The city's two universities, its three art schools, the national archive and the port "
+        "authority's research office, with the harbour museum.",
+        "CNRS, Inserm, Inria.",
+    ]
+    kept = second_opinion.trim_tail([*article, *footer], reference(article[1:]))
+    assert kept == article

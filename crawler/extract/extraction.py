@@ -572,24 +572,30 @@ def _teaser_blocks(body: HtmlElement) -> list[str]:
     return blocks
 
 
+# Share of the paragraphs from the first teaser on that must be teasers for them to be a box.
+_TEASER_BOX = 0.6
+
+
 def _is_teaser(line: str, teasers: list[str]) -> bool:
     return cleaning.is_prose(line) and any(line[:60] in teaser for teaser in teasers)
 
 
 def _without_teasers(text: str | None, teasers: list[str]) -> str | None:
-    """The text without the teasers of other stories that follow the article's own prose
-    (a "more stories" box extraction took in). Teasers that come first are the page's
-    content: a listing, which the verdict refuses."""
+    """The text without the teasers of other stories that follow the article's own prose (a
+    "more stories" box extraction took in): from the first teaser on, nearly every paragraph
+    is one. Teasers that come first are the page's content: a listing, which the verdict
+    refuses; teasers among other paragraphs are a list the page is made of: they stay."""
     if not text or not teasers:
         return text
     lines = text.split("\n")
-    first = next((i for i, line in enumerate(lines) if cleaning.is_prose(line)), None)
-    if first is None or _is_teaser(lines[first], teasers):
+    prose = [i for i, line in enumerate(lines) if cleaning.is_prose(line)]
+    teaser = [i for i in prose if _is_teaser(lines[i], teasers)]
+    if not prose or not teaser or teaser[0] == prose[0]:
         return text
-    kept = lines[: first + 1] + [
-        line for line in lines[first + 1 :] if not _is_teaser(line, teasers)
-    ]
-    return "\n".join(kept)
+    after = [i for i in prose if i >= teaser[0]]
+    if len(teaser) < _TEASER_BOX * len(after):
+        return text
+    return "\n".join(line for i, line in enumerate(lines) if i not in teaser)
 
 
 def _link_density(body_text: str, link_texts: list[str]) -> float:

@@ -44,6 +44,9 @@ MIN_PROSE_SHARE = 0.5
 # After the agreed part, the article goes on past a short line (a subheading) when this many
 # paragraphs ending as sentences follow it.
 SENTENCES_AFTER_SUBHEADING = 2
+# The weight of the shortest sentence that counts (CJK counted twice): a short line ending in a
+# full stop below it is a list or a label.
+MIN_SENTENCE = 40
 
 _heard: ContextVar[list[str] | None] = ContextVar("readability_heard", default=None)
 
@@ -113,11 +116,12 @@ def _squash(text: str) -> str:
 
 def _subheading(lines: list[str], index: int) -> bool:
     """A short line followed by sentences, one of them at least a paragraph long: a section
-    (or a live blog's entry) that goes on with the article."""
+    (or a live blog's entry) that goes on with the article. A sentence is more than a few
+    words ending in a full stop ("CNRS, Inserm, Inria." is a list)."""
     following = lines[index + 1 : index + 1 + SENTENCES_AFTER_SUBHEADING]
     enough = len(following) == SENTENCES_AFTER_SUBHEADING
     return (
         enough
-        and all(map(cleaning.ends_sentence, following))
+        and all(cleaning.ends_sentence(f) and cleaning.weight(f) >= MIN_SENTENCE for f in following)
         and any(map(cleaning.is_prose, following))
     )
