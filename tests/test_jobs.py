@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
 from crawler.runfiles import jobs
 from crawler.runfiles.manifest import HealthRules, verdict
+from crawler.runfiles.rejects import RejectsFile
 from crawler.sites import site_for_urls
+from spiders.news import NewsSpider
 
 
 def _site(article_pages: int, rejected: int = 0) -> dict[str, Any]:
@@ -163,3 +166,17 @@ def test_latest_names_the_runs_committed_outputs(tmp_path):
         "stats": "s.json",
         "rejects": None,
     }
+
+
+def test_a_fixed_rejects_file_holds_this_runs_rejects_only(tmp_path):
+    crawler = get_crawler(NewsSpider)
+    spider = NewsSpider.from_crawler(crawler)
+    fixed = tmp_path / "out.jsonl.rejects.jsonl"
+    fixed.write_text('{"url": "https://x/old.html", "reason": "text_too_short"}\n')
+    rejects = RejectsFile(str(fixed), crawler.stats, crawler.signals)  # type: ignore[arg-type]
+    rejects.spider_opened(spider)
+    assert not fixed.exists(), "the previous run's rejects are not this run's"
+    rejects.page_rejected("https://x/new.html", "not_article/empty", site="x")
+    rejects.spider_closed(spider)
+    (line,) = fixed.read_text("utf-8").splitlines()
+    assert json.loads(line)["url"] == "https://x/new.html"

@@ -2,7 +2,8 @@
 each with its URL and reason, and a per-reason counter in the crawl stats.
 
 Settings: ``NEWS_REJECTS`` (path; ``%(crawl_id)s``, ``%(name)s`` and ``%(time)s`` are filled in;
-empty: beside the output, ``crawler.runfiles.paths``).
+empty: beside the output, ``crawler.runfiles.paths``). A file of a fixed name is this run's
+rejects only: the previous run's is removed when the crawl opens.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class RejectsFile:
         crawl_id = getattr(spider, "crawl_id", "") or "crawl"
         worker = getattr(spider, "worker_id", "")
         self.path = paths.fill(self.path_template, crawl_id, spider.name, worker)
+        if "%(" not in self.path_template:
+            # A fixed name (out.jsonl.rejects.jsonl beside -O out.jsonl) holds this run's
+            # rejects, as the output and manifest beside it hold this run's.
+            self.path.unlink(missing_ok=True)
 
     def spider_closed(self, spider: Spider) -> None:
         if self._file is not None:
