@@ -514,3 +514,9 @@ def test_preview_lists_the_article_pages_without_fetching_them(tmp_path):
     assert sorted(e["url"] for e in listed) == sorted(site.url + p for p in site.articles)
     assert hits == [], "discovery only: no article page fetched"
     assert not (tmp_path / "state.sqlite").exists()
+
+
+def test_try_refuses_a_url_no_site_of_the_file_takes(tmp_path):
+    done = _oneshot(tmp_path, "try", "http://127.0.0.1:9/a.html", "-a", "site=china_org_cn")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "no site of ['china_org_cn'] takes http://127.0.0.1:9/a.html" in done.stderr
