@@ -45,6 +45,7 @@ from crawler.extract.authors import (
         (["Glen Owen and Brendan Carlin For The Mail On Sunday"], ["Glen Owen", "Brendan Carlin"]),
         (["Laura June Topolsky July"], ["Laura June Topolsky"]),
         (["Username"], []),
+        (["Nachrichten"], []),
         (["责任编辑：刘洋"], []),
         (["Updated: 3 May 2024"], []),
     ],

@@ -43,8 +43,11 @@ _MONTHS = frozenset(
         "december",
     ]
 )
-# What bylines say where they name no one.
-_PLACEHOLDERS = frozenset({"username", "no author", "author", "admin", "unknown", "stand"})
+# What bylines say where they name no one: CMS defaults, a section's name ("News").
+_PLACEHOLDERS = frozenset(
+    {"username", "no author", "author", "admin", "unknown", "stand"}
+    | {"news", "nachrichten", "noticias", "notícias", "nieuws", "nyheter", "actualités", "новости"}
+)
 # Lines that name someone other than the author: editors, sources, photographers.
 _NOT_A_BYLINE = re.compile(r"^\s*(?:责任编辑|编辑|来源|图片|摄影|photo|foto|bild)\s*[:：]", re.I)
 _URL_OR_EMAIL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
