@@ -4,6 +4,7 @@ date and without og:type or JSON-LD, and listings that a news sitemap or feed li
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,23 @@ def test_no_signal_decides_alone():
     assert article_verdict(URL, crowded, None) == (True, "article")
 
 
+def test_a_long_read_is_an_article_among_many_links():
+    """Sixteen paragraphs of prose on a page of a magazine whose every link is a headline and
+    whose og:type says "website": a long read, not a hub."""
+    essay = _signals(
+        og_type="website",
+        text_chars=8000,
+        long_paragraphs=16,
+        prose_weight=9000,
+        link_density=0.56,
+        headline_links=160,
+        headline_links_weight=16000,
+        article_elements=80,
+    )
+    assert article_verdict(URL, essay, None) == (True, "article")
+    assert article_verdict(URL, replace(essay, long_paragraphs=4), None)[0] is False
+
+
 def test_a_listing_stays_one_even_from_a_news_sitemap():
     hub = _signals(headline_links=25, headline_links_weight=900, prose_weight=0, text_chars=150)
     for found_via in FOUND_VIA:
@@ -118,7 +136,8 @@ def test_a_listing_stays_one_even_from_a_news_sitemap():
 
 
 def test_datelines_and_bylines():
-    for text in ("3 March 2024", "March 3, 2024", "2024-03-03", "03.03.2024", "2024年3月3日"):
+    dates = ("3 March 2024", "March 3, 2024", "2024-03-03", "03.03.2024", "2024年3月3日")
+    for text in (*dates, "15 августа 2016, 13:43", "3 березня 2024"):
         assert has_dateline(f"Bridge reopens {text} The old bridge"), text
     assert has_dateline("Updated 3 hours ago")
     assert not has_dateline("The bridge is 120 metres long and 12 wide")

@@ -38,7 +38,8 @@ _MONTHS = (
     r"novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
     r"octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
     r"ottobre|dicembre|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|"
-    r"października|listopada|grudnia"
+    r"października|listopada|grudnia|январ|феврал|марта|апрел|мая|июн|июл|август|сентябр|"
+    r"октябр|ноябр|декабр|січ|лют|берез|квіт|трав|черв|лип|серп|верес|жовт|листопад|груд"
 )
 _DATELINE = re.compile(
     rf"(?i)((19|20)\d\d[-/.年]\s*[01]?\d[-/.月]\s*[0-3]?\d|[0-3]?\d[-/.][01]?\d[-/.](19|20)\d\d|"
@@ -58,6 +59,8 @@ _FOUND_VIA_VOTE = {"news_sitemap": 3, "feed": 3, "sitemap": 1}
 _LISTING_LINKS = 8
 # Prose, in weight (CJK counted twice): a paragraph under a headline, some prose, much prose.
 _BRIEF, _SOME_PROSE, _MUCH_PROSE = 150, 300, 1000
+# A long read: this much prose in at least _LONG_READ_PARAGRAPHS paragraphs is no hub's.
+_LONG_READ, _LONG_READ_PARAGRAPHS = 3000, 8
 
 
 def url_kind(url: str) -> str | None:
@@ -170,6 +173,8 @@ def article_verdict(
         score += 1
     if prose >= _MUCH_PROSE or signals.long_paragraphs >= 5:
         score += 1
+    if prose >= _LONG_READ and signals.long_paragraphs >= _LONG_READ_PARAGRAPHS:
+        score += 2
     # Prose with few links around it: a page of text, not a hub.
     if (
         signals.long_paragraphs >= 2
