@@ -546,26 +546,34 @@ def _teaser_blocks(body: HtmlElement) -> list[str]:
     box, whose teasers extraction keeps as prose while it drops their headlines."""
     low, high = _HEADLINE_LINK
     blocks: list[str] = []
+    # Many links share their ancestors (a list's items, a column): each one's text read once.
+    texts: dict[HtmlElement, str] = {}
+
+    def flat(el: HtmlElement) -> str:
+        if el not in texts:
+            texts[el] = " ".join(el.text_content().split())
+        return texts[el]
+
     for link in body.iter("a"):
-        headline = " ".join(link.text_content().split())
+        headline = flat(link)
         if not low <= cleaning.weight(headline) <= high:
             continue
         # The line the link stands on must be the headline alone (not a link in a paragraph).
         el: HtmlElement | None = link
         while el is not None and el.tag not in structure.BLOCK_TAGS and el is not body:
             el = el.getparent()
-        if el is None or el is body or " ".join(el.text_content().split()) != headline:
+        if el is None or el is body or flat(el) != headline:
             continue
         for _ in range(3):
             el = el.getparent() if el is not None else None
             if el is None or el is body:
                 break
-            block = " ".join(el.text_content().split())
+            block = flat(el)
             size = cleaning.weight(block)
             if size > _TEASER_MAX or not block.startswith(headline):
                 break
             # What is not link text: a teaser is prose, a list of links is none.
-            unlinked = size - sum(cleaning.weight(a.text_content()) for a in el.iter("a"))
+            unlinked = size - sum(cleaning.weight(flat(a)) for a in el.iter("a"))
             if unlinked >= cleaning.PROSE_WEIGHT:
                 blocks.append(block)
                 break
