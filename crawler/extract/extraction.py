@@ -124,7 +124,11 @@ def extract_page(
     # Without a headline to anchor on, the dateline is at the top of the body.
     header = header or " ".join(lines[:3])[:300]
     headline_links = _headline_links(link_texts)
-    teasers = _teaser_blocks(body) if body is not None and len(headline_links) >= 4 else []
+    teasers = (
+        _teaser_blocks(body)
+        if body is not None and _may_have_teasers(flat_body, lines, headline_links)
+        else []
+    )
     if not any(map(cleaning.is_prose, lines)):
         lines = lines + _script_article(tree)
     more = _body_lines_after(lines, jsonld.article_body) if jsonld.article_body else []
@@ -538,6 +542,40 @@ def _headline_links(link_texts: list[str]) -> list[str]:
 
 # A teaser block: a headline link that opens at most this much text, and some prose after it.
 _TEASER_MAX = 600
+
+
+# A teaser's text starts this close after its headline in the page's text (a date between).
+_TEASER_GAP = 150
+_TEASERS_MIN = 2
+
+
+def _may_have_teasers(flat_body: str, lines: list[str], headline_links: list[str]) -> bool:
+    """Whether paragraphs of the text stand just after headline links in the page, as teasers
+    do: only then are the page's teaser blocks looked for (a search of its links that would
+    otherwise cost every page). One teaser is no box of them."""
+    if len(headline_links) < 4:
+        return False
+    found = 0
+    for line in lines:
+        if cleaning.is_prose(line) and _after_headline_link(flat_body, line[:40], headline_links):
+            found += 1
+            if found == _TEASERS_MIN:
+                return True
+    return False
+
+
+def _after_headline_link(flat_body: str, needle: str, headline_links: list[str]) -> bool:
+    """Whether one of the first occurrences of ``needle`` follows a headline link closely (a
+    teaser may open with its headline's words: its first occurrence is then the link's)."""
+    at = flat_body.find(needle)
+    for _ in range(3):
+        if at < 0:
+            return False
+        before = flat_body[max(at - _TEASER_GAP, 0) : at]
+        if any(headline in before for headline in headline_links):
+            return True
+        at = flat_body.find(needle, at + 1)
+    return False
 
 
 def _teaser_blocks(body: HtmlElement) -> list[str]:
