@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import quality
+from throughput import write_sitemap
 
 REPO = quality.REPO
 LINKS_PER_LISTING = 20
@@ -93,17 +94,7 @@ def build_site(pages: Sequence[quality.Page], root: Path) -> Site:
     home = [(p, f"News, page {k}") for k, p in enumerate(site.listings, start=1)]
     (root / "index.htm").write_text(_listing("News", home), encoding="utf-8")
     site.listings.append("/")
-    # The server writes its own address where {{BASE}} stands in .xml and .txt files.
-    entries = "".join(f"<url><loc>{{{{BASE}}}}{p}</loc></url>\n" for p in paths)
-    (root / "sitemap.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{entries}</urlset>\n",
-        encoding="utf-8",
-    )
-    (root / "robots.txt").write_text(
-        "User-agent: *\nAllow: /\nSitemap: {{BASE}}/sitemap.xml\n", encoding="utf-8"
-    )
+    write_sitemap(root, paths)
     return site
 
 

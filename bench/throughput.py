@@ -195,8 +195,14 @@ def build_site(
         site.listings.append(path)
     home = [(path, f"News, page {k}") for k, path in enumerate(site.listings, start=1)]
     (root / "index.htm").write_text(_html_page("Benchmark news", home, []), encoding="utf-8")
-    # crawler.demo.server replaces {{BASE}} in .xml and .txt files with its own base URL.
-    entries = "".join(f"<url><loc>{{{{BASE}}}}{a.url_path}</loc></url>\n" for a in site.articles)
+    write_sitemap(root, [a.url_path for a in site.articles])
+    return site
+
+
+def write_sitemap(root: Path, paths: list[str]) -> None:
+    """A sitemap of ``paths`` and a robots.txt that names it. crawler.demo.server replaces
+    {{BASE}} in .xml and .txt files with its own base URL."""
+    entries = "".join(f"<url><loc>{{{{BASE}}}}{p}</loc></url>\n" for p in paths)
     (root / "sitemap.xml").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -206,7 +212,6 @@ def build_site(
     (root / "robots.txt").write_text(
         "User-agent: *\nAllow: /\nSitemap: {{BASE}}/sitemap.xml\n", encoding="utf-8"
     )
-    return site
 
 
 def _html_page(title: str, links: list[tuple[str, str]], more: list[tuple[str, str]]) -> str:
