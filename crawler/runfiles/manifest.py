@@ -157,6 +157,8 @@ class HealthRules:
 # What became of an article page: ``duplicate`` repeats another record, of this run or
 # delivered before (a site that moved its articles to new URLs yields nothing else).
 _OUTCOMES = ("new", "changed", "unchanged", "duplicate", "skipped")
+# The fields whose coverage (share of the records that have them) a site's summary gives.
+_COVERED = ("date_published", "authors", "language")
 
 
 @dataclass
@@ -184,8 +186,7 @@ class SiteTally:
             "errors": dict(sorted(self.errors.items())),
             "error_rate": round(failed / (failed + self.responses_ok), 4) if failed else 0.0,
             "coverage": {
-                k: round(self.covered[k] / records, 4) if records else None
-                for k in ("date_published", "authors", "language")
+                k: round(self.covered[k] / records, 4) if records else None for k in _COVERED
             },
         }
 
@@ -376,21 +377,19 @@ class RunManifest:
             tally.responses_ok += 1
 
     def item_scraped(self, item: Any) -> None:
-        adapter = ItemAdapter(item)
-        tally = self._site(adapter.get("site"))
-        tally.articles["new" if (adapter.get("version") or 1) == 1 else "changed"] += 1
-        for key in ("date_published", "authors", "language"):
-            if adapter.get(key):
-                tally.covered[key] += 1
+        self._count_record(item, 1)
 
     def record_unwritten(self, item: Any) -> None:
         """Counted by item_scraped, then not written: a reject (page_rejected), not a record."""
+        self._count_record(item, -1)
+
+    def _count_record(self, item: Any, step: int) -> None:
         adapter = ItemAdapter(item)
         tally = self._site(adapter.get("site"))
-        tally.articles["new" if (adapter.get("version") or 1) == 1 else "changed"] -= 1
-        for key in ("date_published", "authors", "language"):
+        tally.articles["new" if (adapter.get("version") or 1) == 1 else "changed"] += step
+        for key in _COVERED:
             if adapter.get(key):
-                tally.covered[key] -= 1
+                tally.covered[key] += step
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         # Rejects are counted from page_rejected; unchanged articles from article_unchanged.
