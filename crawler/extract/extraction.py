@@ -155,7 +155,13 @@ def extract_page(
         warnings.append("no_date")
     elif date_hint and date is not date_hint and dates.days_apart(date, date_hint) > 2:
         warnings.append(f"date_disagrees_with_{date_hint.source}")
-    prose = [line for line in (text or "").splitlines() if cleaning.is_prose(line)]
+    # The text's prose paragraphs (``cleaning.is_prose``), each weighed once.
+    prose_weighed = [
+        (line, w)
+        for line in (text or "").splitlines()
+        if (w := cleaning.weight(line)) >= cleaning.PROSE_WEIGHT
+    ]
+    prose = [line for line, _ in prose_weighed]
     signals = PageSignals(
         og_type=og_type,
         jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),
@@ -167,7 +173,7 @@ def extract_page(
         headline_above=headline_above,
         headline_links=len(headline_links),
         headline_links_weight=sum(map(cleaning.weight, headline_links)),
-        prose_weight=sum(map(cleaning.weight, prose)),
+        prose_weight=sum(w for _, w in prose_weighed),
         teaser_prose=sum(1 for line in prose if _is_teaser(line, teasers)),
     )
     is_article, verdict = article_verdict(url, signals, site, found_via=found_via)
@@ -622,8 +628,9 @@ def _teaser_blocks(body: HtmlElement) -> list[str]:
 _TEASER_BOX = 0.6
 
 
-def _is_teaser(line: str, teasers: list[str]) -> bool:
-    return cleaning.is_prose(line) and any(line[:60] in teaser for teaser in teasers)
+def _is_teaser(prose: str, teasers: list[str]) -> bool:
+    """Whether a line of prose (the callers' lines are all prose) opens one of the teasers."""
+    return any(prose[:60] in teaser for teaser in teasers)
 
 
 def _without_teasers(text: str | None, teasers: list[str]) -> str | None:
@@ -641,7 +648,8 @@ def _without_teasers(text: str | None, teasers: list[str]) -> str | None:
     after = [i for i in prose if i >= teaser[0]]
     if len(teaser) < _TEASER_BOX * len(after):
         return text
-    return "\n".join(line for i, line in enumerate(lines) if i not in teaser)
+    dropped = set(teaser)
+    return "\n".join(line for i, line in enumerate(lines) if i not in dropped)
 
 
 def _link_density(body_text: str, link_texts: list[str]) -> float:
