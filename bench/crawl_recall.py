@@ -24,8 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import quality
-from throughput import write_sitemap
+from throughput import serve, write_sitemap
 
 REPO = quality.REPO
 LINKS_PER_LISTING = 20
@@ -105,24 +104,6 @@ def _listing(title: str, links: list[tuple[str, str]]) -> str:
         f"<title>{html.escape(title)}</title></head>\n"
         f"<body><h1>{html.escape(title)}</h1>\n<ul>\n{items}</ul>\n</body></html>\n"
     )
-
-
-@contextmanager
-def serve(root: Path, timeout: float = 60) -> Iterator[str]:
-    """``python -m crawler.demo.server ROOT`` on a free port; yields its base URL."""
-    cmd = [sys.executable, "-m", "crawler.demo.server", str(root), "--port", "0"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"the site server did not start: {url!r}")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=timeout)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 @dataclass
@@ -214,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = args.keep.resolve() if args.keep else Path(tmp)
         site = build_site(pages, work / "site")
         started = time.perf_counter()
-        with serve(site.root) as url:
+        with serve(site.root, work / "access.log") as url:
             result = crawl(url, work, args.timeout)
         wall_s = time.perf_counter() - started
         figures = recall_figures(site, result)

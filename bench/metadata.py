@@ -348,13 +348,7 @@ def format_report(tallies: dict[tuple[str, str], Tally]) -> str:
     for group in groups:
         ours = tallies[(group, "newscrawl")].figures()
         plain = tallies[(group, "trafilatura")].figures()
-        for key in (
-            "title_exact",
-            "title_in_page_title",
-            "authors_f1",
-            "date_same_day",
-            "date_same_instant",
-        ):
+        for key in FLOORED:
             if key not in ours:
                 continue
             theirs = f"{plain[key]:12.3f}" if key in plain else f"{'-':>12}"

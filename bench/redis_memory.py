@@ -21,10 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
+from scaling import start_redis  # noqa: E402
 from scrapy import Request, Spider  # noqa: E402
 from scrapy_redis import picklecompat  # noqa: E402
 from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
@@ -143,33 +141,14 @@ def _record(url: str, rng: random.Random) -> RecordState:
     )
 
 
-def redis_server() -> tuple[subprocess.Popen[bytes], int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    proc = subprocess.Popen([*cmd, "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("redis-server did not start") from None
-            time.sleep(0.05)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--urls", type=int, default=100_000)
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
     args = parser.parse_args(argv)
-    proc, port = redis_server()
+    proc, url = start_redis()
     try:
-        url = f"redis://127.0.0.1:{port}/0"
         version = redis.Redis.from_url(url).info("server")["redis_version"]
         phases = measure(url, args.urls)
     finally:

@@ -82,10 +82,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_redis(folder: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``redis-server`` on a free loopback port, without persistence (its files, if any, in
+    ``folder``); its URL once it answers."""
     port = free_port()
     cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    proc = subprocess.Popen([*cmd, "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    cmd += ["--dir", str(folder)] if folder is not None else []
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while True:
         try:
