@@ -547,14 +547,14 @@ class NewsSpider(scrapy.Spider):
             knowledge = self._template(site.name)
             record, result.reason, result.detail = without_template(record, knowledge, self.rules)
             if record is not None:
-                if any(map(knowledge.is_boilerplate, (record.text or "").split("\n"))):
+                lines = (record.text or "").split("\n")
+                if any(map(knowledge.is_boilerplate, lines)):
                     # Without them the article would be too short to be a record: learned
                     # wrongly (SiteKnowledge.strip keeps them).
                     self._count("templates/lines_kept")
                     record = replace(record, warnings=[*record.warnings, "template_lines_kept"])
                 try:
                     # Counted once per article (its id), however often it is fetched.
-                    lines = (record.text or "").split("\n")
                     self.templates.observe(site.name, lines, record.id)
                 except StateUnavailable:
                     self._count("state/unavailable")  # one article fewer to learn from
