@@ -168,6 +168,11 @@ def _prefix(spider_name: str) -> str:
     return f"newscrawl:{spider_name}"
 
 
+def crawl_prefix(spider: Spider, missing_id: str = "") -> str:
+    """``newscrawl:<spider>:<crawl_id>``, under which the keys of the spider's crawl are."""
+    return f"{_prefix(spider.name)}:{getattr(spider, 'crawl_id', missing_id)}"
+
+
 def host_keys(crawl_prefix: str, host: str) -> tuple[str, str]:
     """The keys of a host's politeness (``crawler.crawl.middlewares.politeness``): its leases,
     and the crawl's hash of next-allowed times."""
@@ -244,7 +249,7 @@ class RedisScheduler(Scheduler):
         self.gave_up = False
 
     def open(self, spider: Spider) -> None:
-        prefix = f"{_prefix(spider.name)}:{getattr(spider, 'crawl_id', 'crawl')}"
+        prefix = crawl_prefix(spider, "crawl")
         self.queue_key = f"{prefix}:requests"
         self.popped_key = f"{prefix}:popped:{getattr(spider, 'worker_id', '')}"
         self.df = RFPDupeFilter(
@@ -422,7 +427,7 @@ class IdleClose:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
-        self.key = f"{_prefix(spider.name)}:{getattr(spider, 'crawl_id', '')}:busy"
+        self.key = f"{crawl_prefix(spider)}:busy"
         self.worker = getattr(spider, "worker_id", "") or new_crawl_id()
         self.server: redis.Redis = connection.from_settings(self.crawler.settings)
         self.loop = task.LoopingCall(self.renew)

@@ -38,7 +38,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis import connection
 from twisted.internet.defer import DeferredLock
 
-from crawler.crawl.distributed import REDIS_DOWN, host_keys, redis_url
+from crawler.crawl.distributed import REDIS_DOWN, crawl_prefix, host_keys, redis_url
 from crawler.crawl.faults import retry_after_seconds
 from crawler.crawl.middlewares.retryafter import RETRY_AFTER_STATUSES
 
@@ -161,10 +161,9 @@ class PolitenessMiddleware:
 
     def spider_opened(self) -> None:
         spider = self.crawler.spider
-        prefix = f"newscrawl:{spider.name}:{getattr(spider, 'crawl_id', '')}"
         worker = getattr(spider, "worker_id", "") or "worker"
         self.shared = SharedPoliteness(
-            connection.from_settings(self.crawler.settings), prefix, worker
+            connection.from_settings(self.crawler.settings), crawl_prefix(spider), worker
         )
 
     async def process_request(self, request: Request) -> None:
