@@ -10,6 +10,7 @@ crawl's signals.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,17 @@ def isolate(settings: BaseSettings) -> None:
         "NEWS_EXTRACT_WORKERS": 0,
     }.items():
         settings.set(name, value, priority="cmdline")
+
+
+class Isolated:
+    """Mixed into a command whose run leaves no trace: its settings go through ``isolate``."""
+
+    settings: BaseSettings | None
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)  # type: ignore[misc]
+        assert self.settings is not None
+        isolate(self.settings)
 
 
 @dataclass

@@ -13,8 +13,10 @@ import sys
 
 from scrapy.commands import BaseRunSpiderCommand
 
+from crawler.commands.oneshot import Isolated, PreviewSpider
 
-class Command(BaseRunSpiderCommand):
+
+class Command(Isolated, BaseRunSpiderCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -23,18 +25,8 @@ class Command(BaseRunSpiderCommand):
     def short_desc(self) -> str:
         return "List the article pages a crawl would fetch (discovery only)"
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        # Imported here: every scrapy command imports this module, and that one the spider.
-        from crawler.commands.oneshot import isolate
-
-        isolate(self.settings)
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
-        from crawler.commands.oneshot import PreviewSpider
-
         crawler = self.crawler_process.create_crawler(PreviewSpider)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

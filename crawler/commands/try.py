@@ -16,10 +16,11 @@ from typing import Any
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands.oneshot import Isolated, Seen, TrySpider
 from crawler.sites import select_sites
 
 
-class Command(BaseRunSpiderCommand):
+class Command(Isolated, BaseRunSpiderCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -28,20 +29,10 @@ class Command(BaseRunSpiderCommand):
     def short_desc(self) -> str:
         return "Turn one URL into a record or a reject, touching no state"
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        # Imported here: every scrapy command imports this module, and that one the spider.
-        from crawler.commands.oneshot import isolate
-
-        isolate(self.settings)
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or not args[0].startswith(("http://", "https://")):
             raise UsageError("give one http(s) URL")
         assert self.settings is not None and self.crawler_process is not None
-        from crawler.commands.oneshot import Seen, TrySpider
-
         url = args[0]
         spargs: dict[str, Any] = dict(opts.spargs)
         if spargs.get("sites") or spargs.get("site"):
