@@ -24,13 +24,18 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.extract.dates import later_than
-from crawler.extract.fingerprints import fingerprint
 from crawler.extract.page import utc_now
 from crawler.items import ArticleItem
 from crawler.runfiles.rejects import RejectItem
 from crawler.state.store import RecordState, StateUnavailable
 from crawler.state.tracker import StateTracker
-from pipelines.dedup import Duplicate, claims_other_url, other_text, untrust_canonical
+from pipelines.dedup import (
+    Duplicate,
+    claims_other_url,
+    item_fingerprint,
+    other_text,
+    untrust_canonical,
+)
 
 
 class Unchanged(Duplicate):
@@ -76,7 +81,7 @@ class IncrementalPipeline:
             self.tracker.unchanged(item, previous)
             self.stats.inc_value("newscrawl/articles/unchanged")
             raise Unchanged("unchanged", f"unchanged since {previous.delivered_at}: {item.url}")
-        fp = item.fingerprint if item.fingerprint is not None else fingerprint(item.text or "")
+        fp = item_fingerprint(item)
         if previous is None:
             found = self.tracker.duplicate_of(item, fp)
             if found is not None:
