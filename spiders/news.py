@@ -42,6 +42,7 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import __version__
+from crawler import settings as defaults
 from crawler.crawl import discovery, faults
 from crawler.crawl.frontier import Frontier, Waiting
 from crawler.crawl.pool import PagePool, PoolError
@@ -70,11 +71,11 @@ logger = logging.getLogger(__name__)
 class CrawlLimits:
     """The settings the callbacks obey, read once in ``from_crawler``."""
 
-    probe_common_paths: bool = True  # NEWS_PROBE_COMMON_PATHS
-    sitemap_max_entries: int = 50_000  # NEWS_SITEMAP_MAX_ENTRIES
-    max_age_days: float = 0.0  # NEWS_MAX_AGE_DAYS (0: no limit)
-    max_bytes: int = 10 * 1024 * 1024  # DOWNLOAD_MAXSIZE, also for a gzipped sitemap once unpacked
-    link_depth: int = 3  # NEWS_LINK_DEPTH
+    probe_common_paths: bool = defaults.NEWS_PROBE_COMMON_PATHS
+    sitemap_max_entries: int = defaults.NEWS_SITEMAP_MAX_ENTRIES
+    max_age_days: float = defaults.NEWS_MAX_AGE_DAYS  # 0: no limit
+    max_bytes: int = defaults.DOWNLOAD_MAXSIZE  # also for a gzipped sitemap once unpacked
+    link_depth: int = defaults.NEWS_LINK_DEPTH
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlLimits:
