@@ -127,6 +127,24 @@ def test_date_sources_in_order():
             "Long headline here",
         ),
         ("A plain title", None, [], "example.com", "A plain title"),
+        # A three-character name is a headline (CJK counts twice), not the site name beside it.
+        ("蔡健雅_百度百科", "蔡健雅", [], "baike.baidu.com", "蔡健雅"),
+        # The h1 names the section: the longer part beside it is the headline.
+        (
+            "Football365.com - SPECIAL CITY KIT FOR DERBY GAME - All The News - Football365 News",
+            "All The News",
+            [],
+            "www.football365.com",
+            "SPECIAL CITY KIT FOR DERBY GAME",
+        ),
+        # The <title> goes on after the h1 without a separator: a deck, not a headline beside.
+        (
+            "Mother assails governor, says he should not run for president",
+            "Mother assails governor",
+            [],
+            "example.com",
+            "Mother assails governor",
+        ),
     ],
 )
 def test_clean_title(title, h1, names, host, clean):
@@ -185,6 +203,33 @@ def test_clean_title(title, h1, names, host, clean):
             None,
             'Senador califica a Biden de "incapacitado"',
         ),
+        # The quotes and apostrophes the h1 prints, not the <meta>'s straight ones…
+        (
+            ["Mexico to fight ‘illogical’ steel tariffs, citing US’s surplus"],
+            "Mexico to fight 'illogical' steel tariffs, citing US's surplus | Reuters",
+            None,
+            None,
+            "Mexico to fight ‘illogical’ steel tariffs, citing US’s surplus",
+        ),
+        # … also where the h1 adds a kicker; but not its capitals (a look, not the words).
+        (
+            ["Wahlkampf: Biden’s plan für die Wirtschaft"],
+            "Biden's plan für die Wirtschaft",
+            None,
+            None,
+            "Biden’s plan für die Wirtschaft",
+        ),
+        (["STORM HITS THE COAST"], "Storm hits the coast", None, None, "Storm hits the coast"),
+        # An h1 in other words does not replace og:title, even where JSON-LD repeats the h1.
+        (
+            ["Forscher aus Osnabrück warnt: Studierende verlernen das Lesen"],
+            "Forscher warnt: Verlernen Studierende das Lesen?",
+            "Forscher aus Osnabrück warnt: Studierende verlernen das Lesen",
+            None,
+            "Forscher warnt: Verlernen Studierende das Lesen?",
+        ),
+        # Entities escaped twice in JSON-LD are decoded.
+        ([], None, "Türkiye&#039;de orman yangınları", None, "Türkiye'de orman yangınları"),
         # No og:title: JSON-LD's headline; neither: the <title> less its site suffix.
         ([], None, "Markets rally", "Markets rally | Reuters", "Markets rally"),
         (["中国网"], None, None, "京东科技助力江苏数字经济_中国网科技", "京东科技助力江苏数字经济"),
@@ -193,6 +238,20 @@ def test_clean_title(title, h1, names, host, clean):
 def test_choose_title(h1s, og, headline, page_title, title):
     names = ["Daily Mail", "Reuters", "中国网科技"]
     assert choose_title(h1s, og, headline, page_title, names, "www.example.de") == title
+
+
+def test_a_site_name_holding_the_headline_is_no_site_name():
+    """A name guessed from the <title> (its first part with a dot in it) that is the h1 does
+    not strip the headline off the <title>."""
+    h1 = "Dyson ties steals record as Connecticut beats St. John's 81-65"
+    page_title = f"{h1} - International Herald Tribune"
+    assert choose_title([h1], None, None, page_title, [h1], "www.iht.com") == h1
+
+
+def test_the_h1_the_title_holds_beats_a_logo_h1():
+    h1s = ["Audio", "2007: A year in review, September"]
+    page_title = "2007: A year in review, September - Pocket-lint.co.uk - gadget news and reviews"
+    assert choose_title(h1s, None, None, page_title, [], "www.pocket-lint.co.uk") == h1s[1]
 
 
 def test_strip_site_keeps_the_headline_whole():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,23 @@ def test_authors_f1_is_micro_averaged_and_precision_mix_adds_up() -> None:
     # 1 right of 2 given, of 2 wanted.
     assert figures["authors_f1"] == pytest.approx(0.5)
     assert figures["precision_mix"] == {"instant": 0.0, "local": 0.0, "day": 0.5, "none": 0.5}
+
+
+def test_fundus_halves_split_by_publisher(tmp_path: Path) -> None:
+    """A publisher's pages all fall in one half, wherever they stand in the truth file."""
+    publishers = ["Alpha", "Beta", "Alpha", "Gamma", "Beta", "Alpha"]
+    (tmp_path / "fundus").mkdir()
+    (tmp_path / "fundus" / "truth.jsonl").write_text(
+        "\n".join(
+            json.dumps({"id": str(i), "file": f"{i}.html", "url": None, "publisher": p})
+            for i, p in enumerate(publishers)
+        )
+    )
+    halves: dict[str, set[str | None]] = {}
+    for truth, publisher in zip(metadata.load_truth(tmp_path), publishers, strict=True):
+        halves.setdefault(publisher, set()).add(truth.half)
+    assert all(len(h) == 1 for h in halves.values())
+    assert {metadata.fundus_half(p) for p in ("Alpha", "Beta", "Gamma", "Delta")} == {
+        "tune",
+        "check",
+    }

@@ -7,6 +7,7 @@ Pure functions over an lxml tree and strings; nothing here imports Scrapy.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -406,12 +407,24 @@ def choose_title(
     """The article's headline: the publisher's own (``og:title``, else JSON-LD ``headline``)
     without a site name; where the page's ``h1`` is the same headline with a kicker or a
     suffix set off by a separator ("Kicker: headline | Section"), or the two share a headline
-    behind different kickers, that headline. Without either, the ``<title>`` less its site
-    suffix (or the ``h1`` it contains)."""
+    behind different kickers, that headline, with the quotes and apostrophes the ``h1`` prints.
+    Without either, the ``<title>`` less its site suffix (or the ``h1`` it contains).
+
+    An ``h1`` that differs from ``og:title`` in its words does not replace it, even where
+    JSON-LD or the ``<title>`` repeat the ``h1``: on publisher pages (fundus) the two are
+    equally often the headline the truth names (docs/schema.md, ``title``)."""
     h1s = [h for h in (_squash(h) for h in h1s) if h]
+    og_title, headline = _unescaped(og_title), _unescaped(headline)
+    # A name guessed from the <title> (trafilatura's: its first part with a dot in it) that
+    # holds the page's headline is no site name: "Dyson ties … St. John's 81-65".
+    site_names = [
+        name
+        for name in site_names
+        if not any(len(h) >= 10 and _fold(h) in _fold(name) for h in h1s)
+    ]
     stated = og_title or headline
     if not stated:
-        return clean_title(page_title, h1s[0] if h1s else None, site_names, host)
+        return clean_title(page_title, _h1_in(h1s, page_title), site_names, host)
     stated = strip_site(stated, site_names, host)
     printed = [*h1s, strip_site(page_title, site_names, host)] if page_title else h1s
     for full in printed:
@@ -419,11 +432,46 @@ def choose_title(
         if full.startswith(stated) and full[len(stated) :].lstrip()[:1] in _OPENING_QUOTES:
             return full
     for h1 in h1s:
-        if _fold(h1) == _fold(stated) or _framed(stated, h1):
-            return stated
-        if (inner := _framed(h1, stated)) or (inner := _shared_headline(h1, stated)):
-            return inner
+        if found := _agreed(h1, stated):
+            return found
     return stated
+
+
+def _h1_in(h1s: Sequence[str], title: str | None) -> str | None:
+    """The first ``h1`` of a headline's weight the ``<title>`` contains (the others are logos
+    and section names), else the first."""
+    low = _HEADLINE_ABOVE[0]
+    return next(
+        (h for h in h1s if title and cleaning.weight(h) >= low and h in _squash(title)),
+        h1s[0] if h1s else None,
+    )
+
+
+def _agreed(h1: str, stated: str) -> str | None:
+    """The headline an ``h1`` and a stated title share, as the ``h1`` prints it; None when
+    they are different headlines."""
+    if _fold(h1) == _fold(stated):
+        return _as_printed(h1, stated)
+    if inner := _framed(stated, h1):
+        return _as_printed(inner, stated)
+    # og:title with more around the headline than a site name (a byline, a section): the
+    # headline as it writes it.
+    return _framed(h1, stated) or _shared_headline(h1, stated)
+
+
+def _as_printed(printed: str, stated: str) -> str:
+    """``printed`` where it differs from ``stated`` only in its quotes and apostrophes
+    (curly where the ``<meta>`` has straight ones); ``stated`` where the case differs too (an
+    ``h1`` written in capitals for its look)."""
+    return printed if printed.translate(_QUOTES) == stated.translate(_QUOTES) else stated
+
+
+# An HTML entity left in a headline escaped twice ("US&#8217;s", "Türkiye&#039;de").
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});")
+
+
+def _unescaped(text: str | None) -> str | None:
+    return html.unescape(text) if text and _ENTITY.search(text) else text
 
 
 _OPENING_QUOTES = frozenset('"“„«')
@@ -605,15 +653,21 @@ def clean_title(
     if not title:
         return h1
     title = strip_site(title, site_names, host)
-    if h1:
-        h1 = _squash(h1)
-        if len(h1) >= 4 and h1 in title:
-            return h1
+    h1 = _squash(h1) if h1 else None
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p and p.strip()]
-    if len(parts) < 2:
-        return title
     is_site = _site_matcher(site_names, host)
     kept = [p for p in parts if not is_site(p)] or parts
+    # An h1 the <title> holds is the headline (CJK counts twice: a three-character name is one)
+    # unless a part twice as long stands beside it, set off by a separator ("Site - Headline -
+    # Section", with the section's name in the h1).
+    if h1 and cleaning.weight(h1) >= 4 and h1 in title:
+        beside = _TITLE_SEPARATORS.split(title.replace(h1, "\0"))
+        if not any(
+            len(p.strip()) > 2 * len(h1) and "\0" not in p and not is_site(p) for p in beside
+        ):
+            return h1
+    if len(parts) < 2:
+        return title
     # The headline is the longest part; section names and site names are short.
     best = max(kept, key=len)
     if len(best) < 0.4 * len(title) and not any(is_site(p) for p in parts):
