@@ -10,12 +10,15 @@ The site is bench/throughput.py's, built from the corpus pages (``--pages`` arti
 seconds (default 0.3) before every answer. Each run has a Redis of its own (``redis-server`` on
 a free port) and starts its workers together: ``scrapy crawl news`` with ``NEWS_REDIS_URL``,
 ``CONCURRENT_REQUESTS=--concurrency`` (default 4), politeness lifted (no delay, AutoThrottle
-off, no per-host limit below the workers' sum) and ``NEWS_REDIS_IDLE_SECONDS=1``. Reported per
-run: the wall time from the start of the workers to the exit of the last (start-up and idle
-close included), the crawl time from the first to the last article served, the articles each
-worker delivered, both times as a share of the one-worker run's, and the host's load average
-(a worker is bound by waiting only while the host has CPU to spare: on a busy host the crawls
-are bound by extraction, whatever their number). Figures are printed, never asserted.
+off, no per-host limit below the workers' sum), every other setting the project's default.
+Reported per run: the wall time from the start of the workers' processes to the exit of the
+last (start-up and close included), the crawl time from the first to the last article served,
+both as a share of the one-worker run's, the articles each worker delivered, the host's load
+average (a worker is bound by waiting only while the host has CPU to spare: on a busy host the
+crawls are bound by extraction, whatever their number), and where the wall time went: start-up
+(the processes' start to the first request at the site), fetching (to the last answer), close
+(to the last exit), with the requests in flight at the site on average while fetching. Figures
+are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -45,16 +48,20 @@ DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 
 
 class SlowHandler(PortalHandler):
-    """The demo server's handler, ``server.latency`` seconds late, noting when articles go out."""
+    """The demo server's handler, ``server.latency`` seconds late, noting when each request
+    came and was answered, and when articles go out."""
 
     server: SlowServer
 
     def _respond(self, send_body: bool) -> None:
+        came = time.monotonic()
         time.sleep(self.server.latency)
         if "/article-" in self.path:
             with self.server.times_lock:
                 self.server.article_times.append(time.monotonic())
         super()._respond(send_body)
+        with self.server.times_lock:
+            self.server.answered.append((came, time.monotonic()))
 
 
 class SlowServer(PortalServer):
@@ -63,6 +70,7 @@ class SlowServer(PortalServer):
         self.RequestHandlerClass = SlowHandler
         self.latency = latency
         self.article_times: list[float] = []
+        self.answered: list[tuple[float, float]] = []  # (came, answered) of every request
         self.times_lock = threading.Lock()
 
 
@@ -74,6 +82,10 @@ class Run:
     delivered: dict[str, int] = field(default_factory=dict)
     exit_codes: list[int] = field(default_factory=list)
     load: float = 0.0  # the host's 1-minute load average at the end: other work shares the CPU
+    startup_s: float = 0.0  # from the workers' start to the first request at the site
+    fetching_s: float = 0.0  # from the first request at the site to the last answer
+    close_s: float = 0.0  # from the last answer to the last worker's exit
+    in_flight: float = 0.0  # requests in flight at the site, on average while fetching
 
 
 def free_port() -> int:
@@ -112,7 +124,6 @@ def crawl(site_root: Path, work: Path, workers: int, latency: float, concurrency
         f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency * workers}",
         "DOWNLOAD_DELAY=0",
         "AUTOTHROTTLE_ENABLED=False",
-        "NEWS_REDIS_IDLE_SECONDS=1",
         "NEWS_PROBE_COMMON_PATHS=False",
         f"NEWS_OUTPUT={work}/out/%(site)s/%(crawl_id)s.jsonl",
         f"NEWS_REJECTS={work}/rejects-%(name)s.jsonl",
@@ -134,7 +145,7 @@ def crawl(site_root: Path, work: Path, workers: int, latency: float, concurrency
                 cmd += ["-s", setting]
             procs.append(subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.DEVNULL))
         codes = [proc.wait(timeout=900) for proc in procs]
-        wall = time.monotonic() - start
+        end = time.monotonic()
     finally:
         server.shutdown()
         server.server_close()
@@ -146,7 +157,14 @@ def crawl(site_root: Path, work: Path, workers: int, latency: float, concurrency
         worker = path.name.split(".")[-2]
         delivered[worker] = sum(1 for line in path.open(encoding="utf-8") if line.strip())
     crawl_s = times[-1] - times[0] if times else 0.0
-    return Run(workers, wall, crawl_s, delivered, codes, os.getloadavg()[0])
+    run = Run(workers, end - start, crawl_s, delivered, codes, os.getloadavg()[0])
+    if server.answered:
+        first = min(came for came, _ in server.answered)
+        last = max(answered for _, answered in server.answered)
+        run.startup_s, run.fetching_s, run.close_s = first - start, last - first, end - last
+        busy = sum(answered - came for came, answered in server.answered)
+        run.in_flight = busy / run.fetching_s if run.fetching_s else 0.0
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     base = runs[0]
     print(
         f"{'workers':>8}{'wall s':>9}{'share':>8}{'crawl s':>9}{'share':>8}{'load':>6}"
-        "  delivered (exit)"
+        f"{'start s':>9}{'fetch s':>9}{'close s':>9}{'flight':>8}  delivered (exit)"
     )
     figures: list[dict[str, Any]] = []
     for run in runs:
@@ -189,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         shares = " ".join(f"{w}:{n}" for w, n in run.delivered.items())
         print(
             f"{run.workers:>8}{run.wall_s:>9.1f}{wall_share:>8.2f}{run.crawl_s:>9.1f}"
-            f"{crawl_share:>8.2f}{run.load:>6.1f}  {shares} ({','.join(map(str, run.exit_codes))})"
+            f"{crawl_share:>8.2f}{run.load:>6.1f}{run.startup_s:>9.1f}{run.fetching_s:>9.1f}"
+            f"{run.close_s:>9.1f}{run.in_flight:>8.1f}  {shares} "
+            f"({','.join(map(str, run.exit_codes))})"
         )
         figures.append(
             {
@@ -201,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
                 "delivered": run.delivered,
                 "exit_codes": run.exit_codes,
                 "load": round(run.load, 1),
+                "startup_s": round(run.startup_s, 2),
+                "fetching_s": round(run.fetching_s, 2),
+                "close_s": round(run.close_s, 2),
+                "in_flight": round(run.in_flight, 2),
             }
         )
     if args.json:

@@ -123,8 +123,9 @@ NEWS_PART_STALE_HOURS = 24.0
 # A redis:// URL switches the crawl to distributed mode: shared queue, dupefilter and crawl state;
 # also read from the environment variable of the same name. Empty: a crawl of one process.
 NEWS_REDIS_URL = os.environ.get("NEWS_REDIS_URL", "")
-# A worker whose shared queue stayed empty this many seconds closes (the crawl's end).
-NEWS_REDIS_IDLE_SECONDS = 30
+# A worker closes once the shared queue is empty and no worker holds work (the crawl's end, see
+# distributed.IdleClose), after it has stayed so this many seconds.
+NEWS_REDIS_IDLE_SECONDS = 0.0
 # A worker with nothing to do asks the shared queue for work this often (seconds).
 NEWS_REDIS_POLL_SECONDS = 0.2
 # A request waiting for its host's crawl-wide lease (middlewares/politeness.py) asks this often.

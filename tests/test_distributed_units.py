@@ -1,6 +1,7 @@
 """The parts of a distributed crawl that need no crawl to check, against a real Redis: joining a
-crawl and its lease, the shared page budget, the busy marks, a pop Redis did not answer, the
-per-host leases and pauses of the shared politeness, and merging the workers' manifests."""
+crawl and its lease, the shared page budget, the busy marks and the crawl's end they decide, a
+pop Redis did not answer, the per-host leases and pauses of the shared politeness, and merging
+the workers' manifests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from scrapy import Request, Spider
+from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -20,6 +22,7 @@ from crawler.crawl.distributed import (
     _BUSY,
     _POP,
     CRAWL_KEYS,
+    IdleClose,
     RedisScheduler,
     SharedBudget,
     configure,
@@ -124,6 +127,46 @@ def test_a_worker_sees_the_others_busy_and_a_dead_ones_mark_lapses(redis_server:
     assert "busy" in CRAWL_KEYS and "politeness" in CRAWL_KEYS
 
 
+def _idle_close(url: str, crawl_id: str, worker: str) -> IdleClose:
+    """A worker's IdleClose on ``crawl_id`` (its renewals need a running engine: not started)."""
+    crawler = get_crawler(Spider, {"NEWS_REDIS_URL": url})
+    ext = IdleClose(crawler, crawler.settings.getfloat("NEWS_REDIS_IDLE_SECONDS"))
+    ext.key, ext.worker = f"newscrawl:news:{crawl_id}:busy", worker
+    ext.server = redis.Redis.from_url(url)
+    return ext
+
+
+def _closes(ext: IdleClose) -> bool:
+    try:
+        ext.spider_idle()
+    except DontCloseSpider:
+        return False
+    return True
+
+
+@needs_redis
+def test_an_idle_worker_closes_at_once_when_no_worker_holds_work(redis_server: RedisServer):
+    settings = _settings(redis_server.url, NEWS_CRAWL_ID="c1", NEWS_WORKER_ID="w1")
+    assert join_crawl(settings, "news") == ("c1", True)
+    w2 = _idle_close(redis_server.url, "c1", "w2")
+    assert not _closes(w2), "the seeder has not queued its start requests yet: not the end"
+    w1 = _idle_close(redis_server.url, "c1", "w1")
+    assert _closes(w1), "the seeder idle, nobody else busy: the crawl is over"
+    assert _closes(w2)
+    # A pop marks the worker that took the request busy, in the same step: until it is idle
+    # again (its page may yield links), the others are not done.
+    redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
+    crawler = get_crawler(Spider, redis_settings)
+    scheduler = RedisScheduler.from_crawler(crawler)
+    spider = Spider("news", crawl_id="c1", worker_id="w1")
+    spider.settings = crawler.settings
+    scheduler.open(spider)
+    scheduler.enqueue_request(Request("http://a.cn/1"))
+    assert scheduler._pop() is not None
+    assert not _closes(w2), "w1 holds a request taken from the queue"
+    assert _closes(w1) and _closes(w2), "w1 done with it: the end"
+
+
 @needs_redis
 def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: RedisServer):
     redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
@@ -136,7 +179,8 @@ def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: R
     # Redis takes the request off the queue and dies before its answer reaches the worker.
     scheduler.unanswered_pop = "s:0"
     server = redis.Redis.from_url(redis_server.url)
-    assert server.eval(_POP, 2, scheduler.queue_key, scheduler.popped_key, "s:0", 60)
+    keys = (scheduler.queue_key, scheduler.popped_key, scheduler.busy_key)
+    assert server.eval(_POP, 3, *keys, "s:0", 60, "w1", 5)
     assert not server.zcard(scheduler.queue_key)
     # Redis back: the next pop finds it, once.
     found = scheduler._pop()

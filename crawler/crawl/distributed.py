@@ -12,9 +12,11 @@ pushes the sites' start requests into the shared queue; the others take their wo
 A worker takes work as soon as there is any: while its local queue is empty it asks the shared
 queue every ``NEWS_REDIS_POLL_SECONDS`` (Scrapy's engine itself looks only every 5 s), and it
 holds at most twice ``CONCURRENT_REQUESTS`` requests taken from the queue and not yet done, so
-that a worker whose extraction lags leaves the rest to the others. A worker with work in hand
-marks itself busy in Redis; an idle one closes only when the queue is empty and no worker of the
-crawl is busy (one of them may still yield links).
+that a worker whose extraction lags leaves the rest to the others. A worker with work in hand is
+marked busy in Redis: by the pop that hands it a request (in the same script, so no request is
+ever out of the queue without a busy worker holding it) and, for the seeder, by the seeding
+itself, until its start requests are queued. An idle worker closes once the queue is empty and
+no worker of the crawl is busy: then no page is left that could yield a link.
 
 Running workers renew a lease on their crawl (``CrawlLease``). When every worker of a crawl is
 gone (killed, or stopped because Redis went away) it lapses: the next start without
@@ -31,12 +33,12 @@ from the queue, kept in case Redis died before answering), ``<crawl_id>:politene
 host's next-allowed time), ``<crawl_id>:leases:<host>`` (the requests in flight to a host),
 ``<crawl_id>:alive`` (the lease).
 
-Settings: ``NEWS_REDIS_URL``, ``NEWS_REDIS_IDLE_SECONDS`` (a worker whose shared queue stayed
-empty, and no worker busy, this long closes), ``NEWS_REDIS_POLL_SECONDS``, ``CONCURRENT_REQUESTS``,
-``NEWS_REDIS_RETRY_SECONDS`` (how long a worker that lost Redis retries before it stops, finish
-reason ``redis_unavailable``: an unhealthy run), ``NEWS_REDIS_LEASE_SECONDS`` (how long a crawl
-whose workers are all gone stays the one new workers join), ``NEWS_WORKER_ID`` (in output and
-manifest names; default host-pid).
+Settings: ``NEWS_REDIS_URL``, ``NEWS_REDIS_IDLE_SECONDS`` (how long the crawl must have
+looked finished, the queue empty and no worker busy, before a worker closes),
+``NEWS_REDIS_POLL_SECONDS``, ``CONCURRENT_REQUESTS``, ``NEWS_REDIS_RETRY_SECONDS`` (how long a
+worker that lost Redis retries before it stops, finish reason ``redis_unavailable``: an
+unhealthy run), ``NEWS_REDIS_LEASE_SECONDS`` (how long a crawl whose workers are all gone stays
+the one new workers join), ``NEWS_WORKER_ID`` (in output and manifest names; default host-pid).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.runfiles.manifest import new_crawl_id
+from crawler.runfiles.manifest import new_crawl_id, worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -98,16 +100,39 @@ end
 redis.call('set', KEYS[1], '1', 'EX', ARGV[1])
 return dead
 """
-# KEYS: the queue (scrapy-redis' priority queue, a sorted set), this worker's last pop; ARGV: a
-# token naming this pop, how long the last pop is kept. When Redis dies between doing a pop and
-# answering it, the request would be lost: the worker finds it here once Redis is back.
-_POP = """
+
+
+def _mark(busy: int, worker: int) -> str:
+    """Lua marking the worker named by ARGV[worker] busy in KEYS[busy] for ARGV[worker + 1]
+    seconds, by Redis' clock (the one clock all the workers' machines share): a mark not renewed
+    lapses (a killed worker's)."""
+    return f"""
+local t = redis.call('time')
+redis.call('zadd', KEYS[{busy}], t[1] + t[2] / 1e6 + ARGV[{worker + 1}], ARGV[{worker}])
+"""
+
+
+# KEYS: the queue (scrapy-redis' priority queue, a sorted set), this worker's last pop, busy;
+# ARGV: a token naming this pop, how long the last pop is kept, worker, seconds its busy mark
+# lasts. When Redis dies between doing a pop and answering it, the request would be lost: the
+# worker finds it here once Redis is back. The worker is marked busy with the pop, so that a
+# request is never out of the queue while no worker looks busy (IdleClose).
+_POP = f"""
 local found = redis.call('zrange', KEYS[1], 0, 0)
 if #found == 0 then return false end
 redis.call('zremrangebyrank', KEYS[1], 0, 0)
 redis.call('hset', KEYS[2], 'token', ARGV[1], 'request', found[1])
 redis.call('expire', KEYS[2], ARGV[2])
+{_mark(3, 3)}
 return found[1]
+"""
+# KEYS: seeded, busy; ARGV: worker, seconds its busy mark lasts. 1 for the first worker of the
+# crawl, its seeder, marked busy until its start requests are queued: until then the queue is
+# empty and the others must not take the crawl for finished.
+_SEED = f"""
+if not redis.call('set', KEYS[1], '1', 'NX') then return 0 end
+{_mark(2, 1)}
+return 1
 """
 # KEYS: busy; ARGV: worker, seconds its mark lasts (0: not busy). How many others are busy.
 # Marks expire by Redis' clock, the one clock all the workers' machines share.
@@ -200,12 +225,21 @@ def join_crawl(settings: BaseSettings, spider_name: str) -> tuple[str, bool]:
             "state keeps what it delivered from being emitted again",
             {"crawl_id": crawl_id, "s": lease},
         )
-    seeder = bool(server.set(f"{prefix}:{crawl_id}:seeded", "1", nx=True))
+    # Its busy mark outlives the seeder's start-up (renewed from its start on, IdleClose); a
+    # seeder that dies before it queued anything holds the others this long.
+    seed_keys = (f"{prefix}:{crawl_id}:seeded", f"{prefix}:{crawl_id}:busy")
+    seeder = bool(server.eval(_SEED, 2, *seed_keys, _worker(settings), lease))
     logger.info(
         "Distributed crawl %(crawl_id)s: %(role)s",
         {"crawl_id": crawl_id, "role": "seeding it" if seeder else "joined, not seeding"},
     )
     return crawl_id, seeder
+
+
+def _worker(settings: BaseSettings) -> str:
+    """This worker's name in its busy mark: the spider's ``worker_id`` (``NEWS_WORKER_ID``, by
+    default ``<hostname>-<pid>``)."""
+    return settings.get("NEWS_WORKER_ID") or worker_id()
 
 
 class RedisScheduler(Scheduler):
@@ -242,6 +276,8 @@ class RedisScheduler(Scheduler):
         self.session = os.urandom(4).hex()  # a restarted namesake's pops are not this one's
         self.unanswered_pop = ""
         self.popped_key = ""
+        self.busy_key = ""
+        self.worker = ""
         self.backlog: list[Request] = []
         self.down_since: float | None = None
         self.next_try = 0.0
@@ -251,7 +287,9 @@ class RedisScheduler(Scheduler):
     def open(self, spider: Spider) -> None:
         prefix = crawl_prefix(spider, "crawl")
         self.queue_key = f"{prefix}:requests"
-        self.popped_key = f"{prefix}:popped:{getattr(spider, 'worker_id', '')}"
+        self.worker = getattr(spider, "worker_id", "")
+        self.popped_key = f"{prefix}:popped:{self.worker}"
+        self.busy_key = f"{prefix}:busy"
         self.df = RFPDupeFilter(
             self.server,
             key=f"{prefix}:dupefilter",
@@ -305,8 +343,9 @@ class RedisScheduler(Scheduler):
             request = self._recover_pop() if self.unanswered_pop else None
             if request is None:
                 self.unanswered_pop = f"{self.session}:{next(self.pops)}"
-                args = (self.queue_key, self.popped_key, self.unanswered_pop, FINISHED_KEYS_TTL)
-                encoded = self.server.eval(_POP, 2, *args)
+                keys = (self.queue_key, self.popped_key, self.busy_key)
+                args = (self.unanswered_pop, FINISHED_KEYS_TTL, self.worker, BUSY_SECONDS)
+                encoded = self.server.eval(_POP, len(keys), *keys, *args)
                 self.unanswered_pop = ""
                 request = self.queue._decode_request(encoded) if encoded else None
         except REDIS_DOWN as exc:
@@ -402,10 +441,13 @@ def _unfiltered(request: Request) -> Request:
 
 
 class IdleClose:
-    """Closes a worker once the shared queue has been empty, with nothing in flight here and no
-    other worker of the crawl busy, for ``NEWS_REDIS_IDLE_SECONDS``: a worker that still has
-    pages in hand may yet fill the queue. Each worker marks itself busy in Redis while it has
-    work in hand (renewed every second; a killed worker's mark lapses after ``BUSY_SECONDS``)."""
+    """Closes a worker once the shared queue is empty, nothing is in hand here and no other
+    worker of the crawl is busy, and has stayed so for ``NEWS_REDIS_IDLE_SECONDS`` (default 0:
+    at once). Busy marks make that the crawl's end: a worker is marked busy in Redis by the pop
+    that hands it a request (``RedisScheduler``), and by the seeding until its start requests
+    are queued; the mark is renewed every second while it has work in hand (a page in hand may
+    yet fill the queue) and dropped when it has none. A killed worker's mark lapses after
+    ``BUSY_SECONDS``."""
 
     def __init__(self, crawler: Crawler, idle_seconds: float) -> None:
         self.crawler = crawler
@@ -446,20 +488,21 @@ class IdleClose:
         if engine is not None and engine.spider is not None and not engine.spider_is_idle():
             self.mark(busy=True)
 
-    def mark(self, busy: bool) -> int:
-        """Marks this worker busy or not; how many others are busy (0 when Redis is away: the
-        scheduler reports the outage and decides when to stop)."""
+    def mark(self, busy: bool) -> int | None:
+        """Marks this worker busy or not; how many others are busy, None when Redis is away
+        (the scheduler reports the outage and decides when to stop)."""
         if not self.key:
             return 0
         try:
             seconds = BUSY_SECONDS if busy else 0
             return int(self.server.eval(_BUSY, 1, self.key, self.worker, seconds))
         except REDIS_DOWN:
-            return 0
+            return None
 
     def spider_idle(self) -> None:
         now = time.monotonic()
-        if self.mark(busy=False):
+        if self.mark(busy=False) != 0:
+            # Another worker has work in hand, or Redis could not say: not the end.
             self.idle_since = None
             raise DontCloseSpider
         if self.idle_since is None:
