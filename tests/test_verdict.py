@@ -11,7 +11,15 @@ import pytest
 
 from crawler.extract.encoding import decode_html
 from crawler.extract.extraction import extract_page
-from crawler.extract.verdict import PageSignals, article_verdict, has_byline, has_dateline, url_kind
+from crawler.extract.verdict import (
+    PageSignals,
+    article_verdict,
+    has_byline,
+    has_dateline,
+    listing_structure,
+    opens_with_dateline,
+    url_kind,
+)
 
 PAGES = Path(__file__).parent / "fixtures" / "verdict"
 FOUND_VIA = (None, "listing", "sitemap", "news_sitemap", "feed")
@@ -31,6 +39,13 @@ def _extract(name: str, url: str, found_via: str | None = None):
         ("article_en.html", "http://courier.example/news/00012.html"),
         # An old portal's brief: a bold headline, "2024年3月1日 来源：本报", one paragraph.
         ("brief_zh.html", "http://bao.example.cn/a/2481.html"),
+        # A blog post: its page's only hAtom entry (class "hentry"), four paragraphs, no date.
+        ("blog_post_entry.html", "http://allotment.example/p/autumn"),
+        # The <title> is the section's, no date, no byline: the lead opens "LONDON (dpa) - ".
+        ("article_wire.html", "http://courier.example/news/00015.html"),
+        # No <h1>: the headline is what the <title> begins with ("Headline-Section-Site"), and
+        # its dateline follows it with no space in the page's text; one paragraph.
+        ("article_title_head.html", "http://courier.example/news/00016.html"),
     ],
 )
 def test_articles_without_type_or_dated_url_are_articles(name, url, found_via):
@@ -47,6 +62,10 @@ def test_articles_without_type_or_dated_url_are_articles(name, url, found_via):
         # Ten teasers with dates: all the page's prose stands under headline links.
         ("teasers.html", "http://courier.example/find?q=city", "listing_structure"),
         ("login.html", "http://courier.example/signin", "too_little_text"),
+        # A blog's home: five hAtom entries, each a headline link, a date and a teaser.
+        ("blog_home.html", "http://allotment.example/blog", "not_enough_signals"),
+        # Every teaser opens with a wire dateline: teasers under headline links all the same.
+        ("wire_listing.html", "http://courier.example/wires", "listing_structure"),
     ],
 )
 def test_listings_stay_out_whatever_found_them(name, url, verdict, found_via):
@@ -135,11 +154,53 @@ def test_a_listing_stays_one_even_from_a_news_sitemap():
     )
 
 
+def test_a_cjk_page_is_weighed_as_cjk_before_it_is_called_a_listing():
+    """One long paragraph among headline links: 350 Chinese or Japanese characters are a
+    story, 350 Latin ones a section's blurb (CJK characters count twice)."""
+    story = _signals(
+        text_chars=350,
+        long_paragraphs=1,
+        prose_weight=600,
+        headline_links=16,
+        headline_links_weight=465,
+        link_density=0.27,
+    )
+    assert listing_structure(replace(story, text_weight=350), typed=False)
+    assert not listing_structure(replace(story, text_weight=700), typed=False)
+
+
+def test_one_entry_votes_as_one_article_element_does():
+    page = _signals(long_paragraphs=3, prose_weight=400)
+    assert article_verdict(URL, page, None)[0] is False
+    assert article_verdict(URL, replace(page, entries=1), None) == (True, "article")
+    assert article_verdict(URL, replace(page, entries=5), None)[0] is False
+
+
+def test_wire_datelines():
+    for lead in (
+        "LAS VEGAS - The Democratic primary",
+        "WASHINGTON (AP) — The Senate voted",
+        "London (dpa) - Joey Barton will appear",
+        "PARIS, 3 mars (AFP) - Le gouvernement",
+        "WASHINGTON, Jan 3 (Reuters) - The Fed",
+    ):
+        assert opens_with_dateline(lead), lead
+    for lead in (
+        "Home - News - the story so far",
+        "The mayor - who spoke first - said",
+        "Joey Barton - the midfielder - will appear",
+        "In 2020 - the year of the pandemic",
+    ):
+        assert not opens_with_dateline(lead), lead
+
+
 def test_datelines_and_bylines():
     dates = ("3 March 2024", "March 3, 2024", "2024-03-03", "03.03.2024", "2024年3月3日")
     for text in (*dates, "15 августа 2016, 13:43", "3 березня 2024"):
         assert has_dateline(f"Bridge reopens {text} The old bridge"), text
     assert has_dateline("Updated 3 hours ago")
+    # Blocks run together in a page's text: a headline glued to its dateline.
+    assert has_dateline("Bridge reopens after repairs3 Mar 2024, 0900 hrs")
     assert not has_dateline("The bridge is 120 metres long and 12 wide")
     assert has_byline("Bridge reopens By Anna Keller")
     assert has_byline("市区新增三条公交线路 来源：本报")

@@ -72,3 +72,45 @@ def test_a_portal_pages_navigation_and_disclaimer_are_not_the_article():
 )
 def test_portal_furniture_lines(line):
     assert furniture.classify(line) is not None
+
+
+def test_source_wrapping_inside_a_paragraph_is_no_line_break():
+    """Paragraphs in ``<span>``s between ``<br>`` pairs, each wrapped over three source lines:
+    one line each; a ``<pre>`` keeps its lines."""
+    lines = _text("wrapped_spans.html")
+    assert lines[0].startswith("The old stone bridge over the river reopened")
+    assert lines[0].endswith("more than two million euros.")
+    assert lines[2].endswith("while the detour was in place.")
+    assert lines[3:] == ["make install", "make test"]
+
+
+def test_a_page_after_an_included_page_is_read():
+    """A server-side include that is a whole document of its own, then the article's: a
+    browser shows both, and the article is the text."""
+    lines = _text("two_documents.html")
+    assert len(lines) == 3
+    assert lines[0].startswith("The old stone bridge")
+    assert "Temperature" not in "\n".join(lines)
+
+
+def test_a_slideshow_after_the_article_is_not_its_text():
+    """Other stories' pictures after the article ("1/50 …", caption, credit): they go, from
+    the first slide through the last one's credit; a page whose article is its slideshow
+    keeps it."""
+    article = [
+        f"Paragraph {n} of the article on hotels, which is long enough to be prose, as they are."
+        for n in "123"
+    ]
+    slides = [
+        line
+        for n in range(1, 5)
+        for line in (f"{n}/4 Other story {n}", f"Caption of story {n}, with a sentence.", "Getty")
+    ]
+    assert furniture.without_slideshow([*article, *slides, "Tags: hotels"]) == [
+        *article,
+        "Tags: hotels",
+    ]
+    assert furniture.without_slideshow(slides) == slides
+    # A list that counts something else (a date, numbers that do not rise) is no slideshow.
+    counted = [*article, "3/4 of voters agree", "1/4 said no", "2/4 did not answer"]
+    assert furniture.without_slideshow(counted) == counted

@@ -39,11 +39,19 @@ from crawler.extract import (
 )
 from crawler.extract.extracted import Extraction
 from crawler.extract.templates import SiteKnowledge
-from crawler.extract.verdict import PageSignals, article_verdict, has_byline, has_dateline
+from crawler.extract.verdict import (
+    PageSignals,
+    article_verdict,
+    has_byline,
+    has_dateline,
+    opens_with_dateline,
+)
 from crawler.sites import SiteConfig
 
 # Inline elements of trafilatura's output format; every other element is a block.
 _INLINE = frozenset({"hi", "del", "span", "sub", "sup"})
+# Elements of trafilatura's output whose newlines are line breaks.
+_PREFORMATTED = frozenset({"quote", "code"})
 # trafilatura's parser options. Its element classes are chosen in C: lxml.html's own choice is a
 # Python call for every element object created, and trafilatura's copies of the tree and its
 # XPaths create millions (a tenth of the extraction time). Every element is an HtmlElement; only
@@ -92,14 +100,10 @@ def extract_page(
     if site:
         site_names.append(site.name)
     host = urlsplit(url).hostname if url else None
-    title = metadata.choose_title(
-        [" ".join(el.text_content().split()) for el in tree.iter("h1")],
-        metadata.meta_content(metas, "og:title"),
-        jsonld.headline,
-        _first_text(tree, "//title") or meta.title,
-        site_names,
-        host,
-    )
+    h1s = [" ".join(el.text_content().split()) for el in tree.iter("h1")]
+    og_title = metadata.meta_content(metas, "og:title")
+    page_title = _first_text(tree, "//title") or meta.title
+    title = metadata.choose_title(h1s, og_title, jsonld.headline, page_title, site_names, host)
     # Read once: the header, the link density and the link lines all need them.
     body = tree.find("body")
     body_text = body.text_content() if body is not None else ""
@@ -114,7 +118,10 @@ def extract_page(
     if title is None and body is not None:
         title = metadata.headline_above(body, lines)
     header = _header_text(flat_body, h1 or title)
-    headline_above = _headline_above(flat_body, (title, h1))
+    headline_above = _headline_above(
+        flat_body,
+        (title, h1, *h1s, og_title, jsonld.headline, *_title_heads(page_title, lines)),
+    )
     headlines = {h for h in (h1, title) if h}
     lead = _standfirst(body, flat_body, meta.description, lines)
     if lead:
@@ -162,11 +169,12 @@ def extract_page(
         if (w := cleaning.weight(line)) >= cleaning.PROSE_WEIGHT
     ]
     prose = [line for line, _ in prose_weighed]
+    text_chars = _chars(text or "")
     signals = PageSignals(
         og_type=og_type,
         jsonld_article=bool(jsonld.types & metadata.ARTICLE_TYPES),
         title=title,
-        text_chars=_chars(text or ""),
+        text_chars=text_chars,
         long_paragraphs=len(prose),
         link_density=page_link_density,
         article_elements=sum(1 for _ in body.iter("article")) if body is not None else 0,
@@ -175,6 +183,9 @@ def extract_page(
         headline_links_weight=sum(map(cleaning.weight, headline_links)),
         prose_weight=sum(w for _, w in prose_weighed),
         teaser_prose=sum(1 for line in prose if _is_teaser(line, teasers)),
+        text_weight=text_chars + cleaning.weight(text or "") - len(text or ""),
+        entries=_entries(body) if body is not None else 0,
+        lead_dateline=bool(prose) and opens_with_dateline(prose[0]),
     )
     is_article, verdict = article_verdict(url, signals, site, found_via=found_via)
     canonical = _canonical(tree, metas, base, url, site, warnings)
@@ -216,6 +227,10 @@ def extract_page(
     return result
 
 
+_MARKUP_AFTER_END = re.compile(r"(?i)</html\s*>\s*<(?!!--)")
+_END_TAGS = re.compile(r"(?i)</(body|html)\s*>")
+
+
 def _parse(html: str) -> HtmlElement | None:
     """The page's tree, after trafilatura's loader's repairs, always read as a whole document:
     that loader refuses a page whose first 50 characters do not say "html" when its tree has
@@ -224,6 +239,10 @@ def _parse(html: str) -> HtmlElement | None:
     if not html.strip():
         return None
     html = repair_faulty_html(html, html[:50].lower())
+    if _MARKUP_AFTER_END.search(html):
+        # Two documents in one (a server-side include that is a page of its own): a browser
+        # shows what follows ``</html>`` in the body, where libxml2 drops it.
+        html = _END_TAGS.sub("", html)
     try:
         return document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
     except etree.ParserError:
@@ -390,7 +409,7 @@ def _finish(lines: list[str], headlines: set[str], knowledge: SiteKnowledge | No
             if not any(cleaning.is_prose(before) for before in lines[:index]):
                 lines = lines[index + 1 :]
             break
-    kept, _ = furniture.strip_furniture(lines)
+    kept, _ = furniture.strip_furniture(furniture.without_slideshow(lines))
     return "\n".join(kept) or None
 
 
@@ -452,29 +471,35 @@ def _body_lines(body: etree._Element, links: _LinkTexts) -> list[str]:
 
 def _rendered_lines(body: etree._Element) -> list[str]:
     """The lines of trafilatura's output: every block element and every ``<lb/>`` or newline
-    ends a line; loose text between blocks is a line of its own."""
+    ends a line; loose text between blocks is a line of its own. In a block that marks its
+    breaks with ``<lb/>`` (and is not preformatted: ``<pre>`` becomes ``quote`` or ``code``),
+    a newline is the source's wrapping, which trafilatura keeps in text it merges from inline
+    elements: a space. Elsewhere trafilatura joins the texts of elements it merged with it."""
     lines: list[str] = []
     parts: list[str] = []
 
-    def flush() -> None:
-        lines.extend("".join(parts).split("\n"))
+    def flush(wrapped: bool) -> None:
+        text = "".join(parts)
+        lines.extend((text.replace("\n", " "),) if wrapped else text.split("\n"))
         parts.clear()
 
-    def walk(el: etree._Element) -> None:
+    def walk(el: etree._Element, wrapped: bool, preformatted: bool) -> None:
         if el.tag == "lb":
-            flush()
+            flush(wrapped)
             return
         inline = el.tag in _INLINE
         if not inline:
-            flush()
+            flush(wrapped)
+            preformatted = preformatted or el.tag in _PREFORMATTED
+            wrapped = not preformatted and el.find("lb") is not None
         parts.append(el.text or "")
         for child in el:
-            walk(child)
+            walk(child, wrapped, preformatted)
             parts.append(child.tail or "")
         if not inline:
-            flush()
+            flush(wrapped)
 
-    walk(body)
+    walk(body, False, False)
     return [line for line in lines if line.strip()]
 
 
@@ -524,6 +549,35 @@ def _headline_above(flat_body: str, headlines: tuple[str | None, ...]) -> bool:
             if header and (has_dateline(header) or has_byline(header)):
                 return True
     return False
+
+
+def _title_heads(page_title: str | None, lines: list[str]) -> list[str]:
+    """Lines at the top of the text that the ``<title>`` begins with: the headline, whatever
+    section and site names its ``<title>`` adds ("Headline-Section-Site")."""
+    if not page_title:
+        return []
+    return [
+        line
+        for line in lines[:_HEADLINE_WITHIN]
+        if page_title.startswith(line) and len(line) < len(page_title)
+    ]
+
+
+# Classes of an hAtom entry, and schema.org types (microdata) of an article item.
+_ENTRY_CLASSES = frozenset({"hentry", "h-entry"})
+
+
+def _entries(body: HtmlElement) -> int:
+    """The page's hAtom entries, or else its schema.org article items: one is the article, a
+    listing has many (as with ``<article>``)."""
+    entries = items = 0
+    for el in body.xpath(".//*[@itemtype or contains(@class, 'entry')]"):
+        if _ENTRY_CLASSES.intersection((el.get("class") or "").split()):
+            entries += 1
+        types = (t.rstrip("/").rsplit("/", 1)[-1].lower() for t in el.get("itemtype", "").split())
+        if any(t in metadata.ARTICLE_TYPES for t in types):
+            items += 1
+    return entries or items
 
 
 def _header_text(flat_body: str, headline: str | None) -> str:

@@ -1,6 +1,7 @@
 """Language-aware line classifiers for furniture inside extracted text (data in
 ``crawler/data/furniture.toml``): copyright and contact lines, editor credits, share prompts and
-related-article headers that main-content extraction lets through on portal templates."""
+related-article headers that main-content extraction lets through on portal templates; and the
+slides of a slideshow embedded in the article."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from crawler.extract import cleaning
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,31 @@ def _only_short_lines_after(lines: list[str], index: int) -> bool:
     """Whether what follows a related-articles header looks like a list of headlines."""
     rest = [line for line in lines[index + 1 :] if not classify(line)]
     return all(len(line) <= 160 for line in rest)
+
+
+# A slide's counter opening its caption: "12/50 Title" (its number over the slideshow's length).
+_SLIDE = re.compile(r"^(\d{1,3}) ?/ ?(\d{1,3})(?![\d/])")
+_SLIDES_MIN = 3
+# Prose paragraphs of the article's own before a slideshow that is not the article.
+_PROSE_BEFORE = 3
+
+
+def without_slideshow(lines: list[str]) -> list[str]:
+    """The lines without a slideshow's that follows the article's prose: from its first
+    counted slide ("1/50 …") through its last one, with as many lines after that as a slide
+    has (caption, credit). Other stories' pictures ("Business news in pictures"), not the
+    article's text; three slides of one length with rising numbers make a slideshow. A page
+    whose article is the slideshow (no prose before it) keeps it."""
+    slides: dict[int, list[tuple[int, int]]] = {}
+    for index, line in enumerate(lines):
+        if (match := _SLIDE.match(line)) and 1 <= int(match[1]) <= int(match[2]):
+            slides.setdefault(int(match[2]), []).append((index, int(match[1])))
+    for found in slides.values():
+        numbers = [number for _, number in found]
+        first, last = found[0][0], found[-1][0]
+        before = sum(1 for line in lines[:first] if cleaning.is_prose(line))
+        rising = len(found) >= _SLIDES_MIN and numbers == sorted(set(numbers))
+        if rising and before >= _PROSE_BEFORE:
+            per_slide = round((last - first) / (len(found) - 1))
+            return lines[:first] + lines[last + max(per_slide, 1) :]
+    return lines

@@ -43,9 +43,17 @@ _MONTHS = (
 )
 _DATELINE = re.compile(
     rf"(?i)((19|20)\d\d[-/.年]\s*[01]?\d[-/.月]\s*[0-3]?\d|[0-3]?\d[-/.][01]?\d[-/.](19|20)\d\d|"
-    rf"\b[0-3]?\d\.?\s+({_MONTHS})\w*\.?,?\s+(19|20)\d\d|\b({_MONTHS})\w*\.?\s+[0-3]?\d,?\s+"
+    rf"(?<!\d)[0-3]?\d\.?\s+({_MONTHS})\w*\.?,?\s+(19|20)\d\d|\b({_MONTHS})\w*\.?\s+[0-3]?\d,?\s+"
     rf"(19|20)\d\d|\d+\s*(minutes?|hours?|days?|min|hrs?|Stunden|heures|horas)\s+ago|"
     rf"\d+\s*(分钟|小时|天)前)"
+)
+# A wire dateline opening the lead: "LAS VEGAS - ", "WASHINGTON (AP) — ", "London (dpa) - ",
+# "PARIS, 3 mars (AFP) - ": a place in capitals, or any place with an agency in brackets.
+_PLACE = r"[^\W\d_][\w'.-]*(?: [^\W\d_][\w'.-]*){0,3}"
+_WIRE_DATELINE = re.compile(
+    rf"^(?:(?=[^a-z]{{3}})[^\W\d_a-z][^\s,a-z]*(?: [^\W\d_a-z][^\s,a-z]*){{0,3}}"
+    rf"(?:, [^()\-–—]{{1,30}})?(?: \([\w/ .-]{{2,25}}\))?|{_PLACE}(?:, [^()\-–—]{{1,30}})?"
+    rf" \([\w/ .-]{{2,25}}\)) ?[-–—] ",
 )
 _BYLINE = re.compile(
     r"(?i)(^|\s)(by|von|por|par|di|door|av|przez|autor|author|written by)\s+\w|"
@@ -83,6 +91,12 @@ def has_dateline(text: str) -> bool:
     return _DATELINE.search(text) is not None
 
 
+def opens_with_dateline(paragraph: str) -> bool:
+    """A lead that opens with a wire dateline ("LAS VEGAS - ", "London (dpa) - "): a news
+    report's first words, as no listing's or hub's prose opens."""
+    return _WIRE_DATELINE.match(paragraph) is not None
+
+
 def has_byline(text: str) -> bool:
     """A byline or source line ("By …", "作者：", "来源：")."""
     return _BYLINE.search(text) is not None
@@ -104,6 +118,9 @@ class PageSignals:
     headline_links_weight: int = 0  # their text, CJK counted twice
     prose_weight: int = 0  # the kept text's prose paragraphs, CJK counted twice
     teaser_prose: int = 0  # prose paragraphs that stand under a headline link (teasers)
+    text_weight: int = 0  # the kept text, CJK counted twice (0: as text_chars)
+    entries: int = 0  # hAtom entries and schema.org article items (microdata) in the page
+    lead_dateline: bool = False  # the first prose paragraph opens with a wire dateline
 
 
 def listing_structure(signals: PageSignals, typed: bool) -> bool:
@@ -118,7 +135,7 @@ def listing_structure(signals: PageSignals, typed: bool) -> bool:
         return True
     if typed or signals.headline_above:
         return False
-    if signals.long_paragraphs <= 1 and signals.text_chars < 500:
+    if signals.long_paragraphs <= 1 and (signals.text_weight or signals.text_chars) < 500:
         return True
     return (
         signals.article_elements != 1 and signals.headline_links_weight > 3 * signals.prose_weight
@@ -161,9 +178,10 @@ def article_verdict(
     score += _FOUND_VIA_VOTE.get(found_via or "", 0)
     if typed:
         score += 2
-    if signals.article_elements == 1:
+    # One <article>, one hAtom entry or one schema.org article item: the page holds one.
+    if signals.article_elements == 1 or signals.entries == 1:
         score += 1
-    if signals.headline_above and prose >= _BRIEF:
+    if (signals.headline_above or signals.lead_dateline) and prose >= _BRIEF:
         score += 2
     if kind == "article":
         score += 1
