@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from functools import cache, partial
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -94,7 +95,9 @@ def extract_page(
     tz = site.timezone if site else None
     jsonld = metadata.read_jsonld(tree)
     metas = metadata.meta_tags(tree)
-    meta = metadata.trafilatura_fields(tree, jsonld)
+    # The byline element is looked for at most once: for trafilatura's fields, then the authors.
+    dom_byline = cache(partial(metadata.dom_author, tree))
+    meta = metadata.trafilatura_fields(tree, jsonld, dom_byline)
     h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(metas, "og:title")
     site_names = [n for n in (metadata.meta_content(metas, "og:site_name"), meta.sitename) if n]
     if site:
@@ -209,7 +212,7 @@ def extract_page(
             header,
             site_names,
             host,
-            dom_byline=lambda: metadata.dom_author(tree),
+            dom_byline=dom_byline,
         ),
         date=date,
         date_modified=metadata.find_modified(jsonld, metas, tz),
