@@ -293,7 +293,7 @@ def score(pages: Iterable[Truth], misses: str | None = None) -> dict[tuple[str, 
                 else:
                     _tally(tally, truth, got)
             if misses and name == "newscrawl" and got is not None:
-                _print_miss(misses, truth, got)
+                _print_miss(misses, truth, got, html)
     return tallies
 
 
@@ -316,15 +316,38 @@ def _tally(tally: Tally, truth: Truth, got: Got) -> None:
     tally.precisions[got.precision or "none"] += 1
 
 
-def _print_miss(field_name: str, truth: Truth, got: Got) -> None:
+def _print_miss(field_name: str, truth: Truth, got: Got, html: str) -> None:
     if field_name == "title" and truth.title and not title_exact(got.title, truth.title):
         print(f"{truth.id}\n  want {truth.title!r}\n  got  {got.title!r}")
+        for name, value in title_fields(html).items():
+            mark = "=" if title_exact(value, truth.title) else " "
+            print(f"  {mark} {name:13} {value!r}")
     if field_name == "authors" and truth.authors is not None:
         tp, n_got, n_want = author_counts(got.authors, truth.authors)
         if tp != n_got or tp != n_want:
             print(f"{truth.id}\n  want {list(truth.authors)!r}\n  got  {got.authors!r}")
     if field_name == "date" and truth.date and not same_day(got.date, truth.date):
         print(f"{truth.id}\n  want {truth.date!r}\n  got  {got.date!r}")
+
+
+def title_fields(html: str) -> dict[str, str]:
+    """What each place of the page says the headline is, for ``--misses title``: which one the
+    truth agrees with (``=``) tells a rule from a publisher's choice of field."""
+    from lxml.html import document_fromstring
+
+    from crawler.extract.metadata import meta_tags, read_jsonld
+
+    tree = document_fromstring(html)
+    metas = meta_tags(tree)
+    found = {
+        "og:title": metas.get("og:title"),
+        "twitter:title": metas.get("twitter:title"),
+        "jsonld": read_jsonld(tree).headline,
+        "<title>": tree.findtext(".//title"),
+    }
+    for i, h1 in enumerate(tree.iter("h1")):
+        found[f"h1[{i}]"] = h1.text_content()
+    return {name: squash(value) for name, value in found.items() if value and squash(value)}
 
 
 # --- report -------------------------------------------------------------------------------

@@ -65,3 +65,20 @@ def test_fundus_halves_split_by_publisher(tmp_path: Path) -> None:
         "tune",
         "check",
     }
+
+
+def test_title_fields_name_every_place_a_page_states_its_headline() -> None:
+    html = (
+        "<html><head><title>Storm hits coast | Daily Mail</title>"
+        '<meta property="og:title" content="Storm  hits the coast">'
+        '<script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "Storm hits coast"}</script></head>'
+        "<body><h1>Logo</h1><h1>Storm hits coast</h1></body></html>"
+    )
+    assert metadata.title_fields(html) == {
+        "og:title": "Storm hits the coast",
+        "jsonld": "Storm hits coast",
+        "<title>": "Storm hits coast | Daily Mail",
+        "h1[0]": "Logo",
+        "h1[1]": "Storm hits coast",
+    }
