@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -320,7 +321,7 @@ def _print_miss(field_name: str, truth: Truth, got: Got, html: str) -> None:
     if field_name == "title" and truth.title and not title_exact(got.title, truth.title):
         print(f"{truth.id}\n  want {truth.title!r}\n  got  {got.title!r}")
         for name, value in title_fields(html).items():
-            mark = "=" if title_exact(value, truth.title) else " "
+            mark = "=" if title_exact(unescape(value), truth.title) else " "
             print(f"  {mark} {name:13} {value!r}")
     if field_name == "authors" and truth.authors is not None:
         tp, n_got, n_want = author_counts(got.authors, truth.authors)
@@ -345,7 +346,7 @@ def title_fields(html: str) -> dict[str, str]:
         "jsonld": read_jsonld(tree).headline,
         "<title>": tree.findtext(".//title"),
     }
-    for i, h1 in enumerate(tree.iter("h1")):
+    for i, h1 in enumerate(tree.xpath("//h1[position() <= 3]")):
         found[f"h1[{i}]"] = h1.text_content()
     return {name: squash(value) for name, value in found.items() if value and squash(value)}
 
