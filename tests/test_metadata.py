@@ -203,6 +203,22 @@ def test_clean_title(title, h1, names, host, clean):
             None,
             'Senador califica a Biden de "incapacitado"',
         ),
+        # An og:title shortened with an ellipsis: the h1 it begins.
+        (
+            ["Sweden tells 5,000,000 households how to survive a war"],
+            "Sweden tells 5,000,000 households how…",
+            None,
+            None,
+            "Sweden tells 5,000,000 households how to survive a war",
+        ),
+        # … but an ellipsis that is the headline's own stays.
+        (
+            ["他放弃百万年薪来到这里 唯一的要求竟是……"],
+            "他放弃百万年薪来到这里 唯一的要求竟是……",
+            None,
+            None,
+            "他放弃百万年薪来到这里 唯一的要求竟是……",
+        ),
         # The quotes and apostrophes the h1 prints, not the <meta>'s straight ones…
         (
             ["Mexico to fight ‘illogical’ steel tariffs, citing US’s surplus"],

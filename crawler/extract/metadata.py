@@ -444,9 +444,13 @@ def choose_title(
         return clean_title(page_title, _h1_in(h1s, page_title), site_names, host)
     stated = strip_site(stated, site_names, host)
     printed = [*h1s, strip_site(page_title, site_names, host)] if page_title else h1s
+    cut = _ELLIPSIS.sub("", stated)
     for full in printed:
         # A <meta> content cut at a quote it did not escape: 'Biden de "incapacitado"'.
         if full.startswith(stated) and full[len(stated) :].lstrip()[:1] in _OPENING_QUOTES:
+            return full
+        # One shortened for sharing: "Sweden tells households how to…".
+        if cut != stated and len(full) > len(cut) >= 10 and _fold(full).startswith(_fold(cut)):
             return full
     for h1 in h1s:
         if found := _agreed(h1, stated):
@@ -491,6 +495,7 @@ def _unescaped(text: str | None) -> str | None:
     return html.unescape(text) if text and _ENTITY.search(text) else text
 
 
+_ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)$")
 _OPENING_QUOTES = frozenset('"“„«')
 _QUOTES = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
