@@ -568,13 +568,14 @@ def _title_heads(page_title: str | None, lines: list[str]) -> list[str]:
 
 # Classes of an hAtom entry, and schema.org types (microdata) of an article item.
 _ENTRY_CLASSES = frozenset({"hentry", "h-entry"})
+_ENTRY_CANDIDATES = etree.XPath(".//*[@itemtype or contains(@class, 'entry')]")
 
 
 def _entries(body: HtmlElement) -> int:
     """The page's hAtom entries, or else its schema.org article items: one is the article, a
     listing has many (as with ``<article>``)."""
     entries = items = 0
-    for el in body.xpath(".//*[@itemtype or contains(@class, 'entry')]"):
+    for el in _ENTRY_CANDIDATES(body):
         if _ENTRY_CLASSES.intersection((el.get("class") or "").split()):
             entries += 1
         types = (t.rstrip("/").rsplit("/", 1)[-1].lower() for t in el.get("itemtype", "").split())

@@ -119,7 +119,7 @@ class PageSignals:
     prose_weight: int = 0  # the kept text's prose paragraphs, CJK counted twice
     teaser_prose: int = 0  # prose paragraphs that stand under a headline link (teasers)
     text_weight: int = 0  # the kept text, CJK counted twice (0: as text_chars)
-    entries: int = 0  # hAtom entries and schema.org article items (microdata) in the page
+    entries: int = 0  # hAtom entries, else schema.org article items (microdata), in the page
     lead_dateline: bool = False  # the first prose paragraph opens with a wire dateline
 
 
