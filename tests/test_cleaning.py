@@ -64,3 +64,16 @@ def test_a_record_without_a_title_is_kept_and_says_so():
     assert rejection(item, 200) is None
     titled = clean_item(ArticleItem(url="http://a.cn/1.html", title="T", text="word " * 60))
     assert "title_missing" not in titled.warnings
+
+
+def test_a_text_cleaned_for_the_fingerprint_is_reused_only_where_sanitizing_left_it():
+    from crawler.extract.page import clean_item
+    from crawler.items import ArticleItem
+
+    # page_to_record cleans the text once for the fingerprint and hands it on; a text that
+    # sanitizing changes (here a line separator) is cleaned again from the sanitized text.
+    item = ArticleItem(url="http://a.cn/1.html", title="T", text="First line\u2028 second  line")
+    assert clean_item(item, (), cleaned="stale").text == "First line\nsecond line"
+    plain = ArticleItem(url="http://a.cn/1.html", title="T", text="Plain  text ")
+    assert clean_item(plain, (), cleaned="Plain text").text == "Plain text"
+    assert clean_item(plain).text == "Plain text"

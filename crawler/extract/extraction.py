@@ -98,13 +98,13 @@ def extract_page(
     # The byline element is looked for at most once: for trafilatura's fields, then the authors.
     dom_byline = cache(partial(metadata.dom_author, tree))
     meta = metadata.trafilatura_fields(tree, jsonld, dom_byline)
-    h1 = _first_text(tree, "//h1") or jsonld.headline or metadata.meta_content(metas, "og:title")
+    h1s = [" ".join(el.text_content().split()) for el in tree.iter("h1")]
+    og_title = metadata.meta_content(metas, "og:title")
+    h1 = next(filter(None, h1s), None) or jsonld.headline or og_title
     site_names = [n for n in (metadata.meta_content(metas, "og:site_name"), meta.sitename) if n]
     if site:
         site_names.append(site.name)
     host = urlsplit(url).hostname if url else None
-    h1s = [" ".join(el.text_content().split()) for el in tree.iter("h1")]
-    og_title = metadata.meta_content(metas, "og:title")
     page_title = _first_text(tree, "//title") or meta.title
     title = metadata.choose_title(h1s, og_title, jsonld.headline, page_title, site_names, host)
     # Read once: the header, the link density and the link lines all need them.

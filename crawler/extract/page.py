@@ -132,7 +132,7 @@ def page_to_record(page: Page, rules: RecordRules = RecordRules()) -> PageResult
         fingerprint=fingerprint(text) if text else None,
         content_hash=cleaning.text_hash(untemplated) if untemplated else None,
     )
-    result.record, result.reason, result.detail = finish_record(item, rules, drop)
+    result.record, result.reason, result.detail = finish_record(item, rules, drop, text)
     return result
 
 
@@ -150,10 +150,14 @@ def without_template(
 
 
 def finish_record(
-    item: ArticleItem, rules: RecordRules, drop_phrases: tuple[str, ...] = ()
+    item: ArticleItem,
+    rules: RecordRules,
+    drop_phrases: tuple[str, ...] = (),
+    cleaned: str | None = None,
 ) -> tuple[ArticleItem | None, str | None, str]:
-    """(cleaned record, None, "") or (None, reject reason, detail)."""
-    item = clean_item(item, drop_phrases)
+    """(cleaned record, None, "") or (None, reject reason, detail); ``cleaned`` as in
+    ``clean_item``."""
+    item = clean_item(item, drop_phrases, cleaned)
     reason = rejection(item, rules.min_text_chars)
     if reason is None:
         return item, None, ""
@@ -214,11 +218,18 @@ def build_item(
     )
 
 
-def clean_item(item: ArticleItem, drop_phrases: tuple[str, ...] = ()) -> ArticleItem:
+def clean_item(
+    item: ArticleItem, drop_phrases: tuple[str, ...] = (), cleaned: str | None = None
+) -> ArticleItem:
     """Normalised text fields, made safe to write (``sanitize``), and the fields derived from
-    the final text."""
-    item = sanitize.record(item)
-    text = cleaning.clean_text(item.text or "", drop_phrases)
+    the final text. ``cleaned``: the item's text through ``cleaning.clean_text`` already (the
+    fingerprint needed it), taken as is unless sanitizing changes the text."""
+    safe = sanitize.record(item)
+    if cleaned is not None and safe.text is item.text:
+        text = cleaned
+    else:
+        text = cleaning.clean_text(safe.text or "", drop_phrases)
+    item = safe
     title = cleaning.clean_line(item.title or "") or None
     description = cleaning.clean_line(item.description or "") or None
     return replace(
