@@ -164,7 +164,6 @@ def configure(settings: BaseSettings, url: str) -> None:
     # The queue and the dupefilter outlive a worker: the others still use them.
     settings.set("SCHEDULER_PERSIST", True, prio)
     settings.set("REDIS_URL", url, prio)
-    settings.set("MAX_IDLE_TIME_BEFORE_CLOSE", settings.getint("NEWS_REDIS_IDLE_SECONDS"), prio)
     settings.set(
         "REDIS_PARAMS",
         {
