@@ -289,6 +289,11 @@ def test_strip_site_keeps_the_headline_whole():
     assert strip_site("»Kein Geld mehr« (neues deutschland)", ["neues deutschland"], None) == (
         "»Kein Geld mehr«"
     )
+    # Old blog themes set the blog's name off with "«"; in French it opens a quote.
+    assert strip_site("Storm blues « Wonk Economist", [], "wonk-economist.com") == "Storm blues"
+    assert strip_site("Macron : « Nous gagnerons »", ["Le Monde"], "lemonde.fr") == (
+        "Macron : « Nous gagnerons »"
+    )
     assert strip_site("NDTV.com: Modi, BJP leaders meet", [], "www.ndtv.com") == (
         "Modi, BJP leaders meet"
     )

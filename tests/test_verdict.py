@@ -203,6 +203,7 @@ def test_datelines_and_bylines():
     assert has_dateline("Bridge reopens after repairs3 Mar 2024, 0900 hrs")
     assert not has_dateline("The bridge is 120 metres long and 12 wide")
     assert has_byline("Bridge reopens By Anna Keller")
+    assert has_byline("Bridge reopens Written By: Anna Keller - Oct 31 12")
     assert has_byline("市区新增三条公交线路 来源：本报")
     assert not has_byline("Bridge reopens after repairs")
 

@@ -39,6 +39,7 @@ from crawler.extract import (
     urls,
 )
 from crawler.extract.extracted import Extraction
+from crawler.extract.roundups import Roundups
 from crawler.extract.templates import SiteKnowledge
 from crawler.extract.verdict import (
     PageSignals,
@@ -276,7 +277,7 @@ def _main_lines(
         )
     if doc is None or doc.body is None:
         return []
-    lines = _body_lines(doc.body, _LinkTexts(link_texts))
+    lines = _body_lines(doc.body, _LinkTexts(link_texts), Roundups(tree, url))
     return second_opinion.trim_tail(lines, readability[0]) if readability else lines
 
 
@@ -449,11 +450,14 @@ class _LinkTexts:
         return linked / len(text) if text else 0.0
 
 
-def _body_lines(body: etree._Element, links: _LinkTexts) -> list[str]:
+def _body_lines(
+    body: etree._Element, links: _LinkTexts, roundups: Roundups | None = None
+) -> list[str]:
     """Lines of trafilatura's output tree without runs of link lines (headline lists,
     navigation) and lines with no letters (bullets, separators). A lone linked line between
     prose lines stays (a linked headline, an e-mail address, a source), and so does a linked
-    line that is itself a finished sentence of prose or a long paragraph."""
+    line that is itself a finished sentence of prose or a long paragraph, and a run that
+    ``roundups`` says is the post's own list of links to other sites' stories."""
     rendered = []
     for text in _rendered_lines(body):
         line = cleaning.clean_line(html.unescape(text) if "&" in text else text)
@@ -464,11 +468,30 @@ def _body_lines(body: etree._Element, links: _LinkTexts) -> list[str]:
                 and links.share(line) > 0.6
             )
             rendered.append((line, linked))
-    lines = []
-    for index, (line, linked) in enumerate(rendered):
-        neighbours = rendered[max(index - 1, 0) : index] + rendered[index + 1 : index + 2]
-        if not (linked and any(other for _, other in neighbours)):
-            lines.append(line)
+    # A linked line goes when a neighbour is linked too.
+    dropped = [
+        linked
+        and any(
+            other
+            for _, other in rendered[max(index - 1, 0) : index] + rendered[index + 1 : index + 2]
+        )
+        for index, (_, linked) in enumerate(rendered)
+    ]
+    lines: list[str] = []
+    index = 0
+    while index < len(rendered):
+        if not dropped[index]:
+            lines.append(rendered[index][0])
+            index += 1
+            continue
+        end = index
+        while end < len(dropped) and dropped[end]:
+            end += 1
+        run = [line for line, _ in rendered[index:end]]
+        after = rendered[end][0] if end < len(rendered) else None
+        if roundups is not None and roundups.keeps(run, lines[-1] if lines else None, after):
+            lines.extend(run)
+        index = end
     return lines
 
 

@@ -399,6 +399,9 @@ def find_modified(jsonld: JsonLd, metas: dict[str, str], tz: str | None) -> str 
 # --- titles ------------------------------------------------------------------------------------
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»/*]\s+|\s*[_｜|–—：ㅣ]\s*|\s+-\s*|--")
+# Before a site's name, also the "«" of old blog themes ("Post « Blog"); not between a title's
+# parts, where it opens a quote (French "… : « Nous … »").
+_SITE_SEPARATORS = re.compile(_TITLE_SEPARATORS.pattern + r"|\s+«\s+")
 # Invisible characters that only break matching and searching: zero-width spaces and joiners,
 # the word joiner, byte-order marks, soft hyphens.
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\xad]")
@@ -547,7 +550,7 @@ def strip_site(title: str, site_names: Sequence[str], host: str | None) -> str:
         if len(name) >= 4 and title.endswith(name) and _SEPARATOR_END.search(title[: -len(name)]):
             title = _SEPARATOR_END.sub("", title[: -len(name)])
     is_site = _site_matcher(site_names, host)
-    separators = list(_TITLE_SEPARATORS.finditer(title))
+    separators = list(_SITE_SEPARATORS.finditer(title))
     if separators:
         last = separators[-1]
         if title[last.end() :].strip() and is_site(title[last.end() :]):

@@ -56,7 +56,7 @@ _WIRE_DATELINE = re.compile(
     rf" \([\w/ .-]{{2,25}}\)) ?[-–—] ",
 )
 _BYLINE = re.compile(
-    r"(?i)(^|\s)(by|von|por|par|di|door|av|przez|autor|author|written by)\s+\w|"
+    r"(?i)(^|\s)(by|von|por|par|di|door|av|przez|autor|author|written by):?\s+\w|"
     r"(作者|记者|来源|编辑|责任编辑|撰文|通讯员)\s*[:：]?"
 )
 
@@ -181,7 +181,10 @@ def article_verdict(
     # One <article>, one hAtom entry or one schema.org article item: the page holds one.
     if signals.article_elements == 1 or signals.entries == 1:
         score += 1
-    if (signals.headline_above or signals.lead_dateline) and prose >= _BRIEF:
+    # A headline with its dateline or byline above a brief's worth of text, prose or a list of
+    # items (a post's roundup of links); a wire dateline opening a paragraph of prose.
+    text = signals.text_weight or signals.text_chars
+    if (signals.headline_above and text >= _BRIEF) or (signals.lead_dateline and prose >= _BRIEF):
         score += 2
     if kind == "article":
         score += 1
