@@ -176,6 +176,9 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): a page over budget costs no robots.txt lookup.
     "crawler.crawl.middlewares.budget.PageBudgetMiddleware": 60,
+    # Scrapy's, whose one fetch of a host's robots.txt also answers the spider's request for it.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.crawl.middlewares.robots.SharedRobotsTxtMiddleware": 100,
     # After RobotsTxtMiddleware: the host's robots.txt is parsed by then.
     "crawler.crawl.middlewares.robots.CrawlDelayMiddleware": 110,
     # Responses pass middlewares from the highest number down: these see a response before

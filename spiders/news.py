@@ -45,6 +45,7 @@ from crawler import __version__
 from crawler import settings as defaults
 from crawler.crawl import discovery, faults
 from crawler.crawl.frontier import Frontier, Waiting
+from crawler.crawl.middlewares.robots import ROBOTS_TXT
 from crawler.crawl.pool import PagePool, PoolError
 from crawler.extract import dates, urls
 from crawler.extract.page import (
@@ -220,7 +221,12 @@ class NewsSpider(scrapy.Spider):
                 root + "/robots.txt",
                 self.parse_robots,
                 errback=self.on_discovery_error,
-                meta={**meta, "handle_httpstatus_all": True, "probe_sitemaps": not site.sitemaps},
+                meta={
+                    **meta,
+                    "handle_httpstatus_all": True,
+                    "probe_sitemaps": not site.sitemaps,
+                    ROBOTS_TXT: True,  # answered by the fetch made for the rules
+                },
                 priority=20,
             )
             if probe and not site.feeds:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 
-from scrapy.http import Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
@@ -67,21 +66,3 @@ def test_a_robots_txt_given_up_on_is_one_warning_not_two(caplog):
         logger.removeFilter(_QUIET_ERRORS)
     (record,) = caplog.records
     assert record.levelname == "INFO" and record.exc_info is None
-
-
-def test_robots_txt_fetched_twice_and_given_up_on_is_one_warning(caplog):
-    """Scrapy's middleware and the spider (for its Sitemap: lines) both fetch robots.txt; the
-    retry middleware's give-up on the spider's fetch is INFO."""
-    from crawler.crawl.middlewares.robots import _ONE_ROBOTS_GIVE_UP
-
-    logger = logging.getLogger("scrapy.downloadermiddlewares.retry")
-    logger.addFilter(_ONE_ROBOTS_GIVE_UP)
-    message = "Gave up retrying %(request)s (failed %(retry_times)d times): %(reason)s"
-    try:
-        with caplog.at_level(logging.INFO):
-            for meta in ({"dont_obey_robotstxt": True}, {"probe_sitemaps": True}):
-                request = Request("http://h/robots.txt", meta=meta)
-                logger.warning(message, {"request": request, "retry_times": 3, "reason": "x"})
-    finally:
-        logger.removeFilter(_ONE_ROBOTS_GIVE_UP)
-    assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]

@@ -75,12 +75,19 @@ def test_discovered_via_is_recorded(portal_crawl: CrawlResult):
     }
 
 
-def test_sitemaps_and_feeds_alone_find_every_article(tmp_path):
+@pytest.mark.parametrize("obey", [True, False], ids=["robots-obeyed", "robots-not-obeyed"])
+def test_sitemaps_and_feeds_alone_find_every_article(tmp_path, obey: bool):
     """With link following off, robots.txt -> sitemap index -> sitemaps, and the feed linked
-    from the home page, still deliver every article."""
-    with serve(PORTAL) as url:
-        result = run_crawl(tmp_path, "-a", f"start_urls={url}/", settings=["NEWS_LINK_DEPTH=0"])
+    from the home page, still deliver every article; robots.txt is fetched once, whether its
+    rules are obeyed (the fetch for them also serves its Sitemap: lines) or not."""
+    access = tmp_path / "access.log"
+    settings = ["NEWS_LINK_DEPTH=0", f"ROBOTSTXT_OBEY={obey}"]
+    with serve(PORTAL, access) as url:
+        result = run_crawl(tmp_path, "-a", f"start_urls={url}/", settings=settings)
     assert result.returncode == 0
+    robots = [line for line in access.read_text("utf-8").splitlines() if "/robots.txt" in line]
+    assert len(robots) == 1, robots
+    assert result.stats.get("newscrawl/robots/shared", 0) == int(obey)
     assert sorted(result.by_path()) == sorted(ARTICLES)
     assert {r["discovered_via"] for r in result.records} <= {"sitemap", "feed"}
     assert result.stats["newscrawl/discovery/sitemaps"] == 3  # index, news and pages sitemaps

@@ -290,6 +290,10 @@ def test_robots_txt_that_times_out_allows_the_crawl(tmp_path):
     assert_good_pages_delivered(crawl, 5)
     assert crawl.site.url + "/robots.txt" in crawl.listed("failed/timeout")
     assert any(k.startswith("robotstxt/exception_count/") for k in crawl.stats)
+    # One fetch and its one retry, shared by the rules and the spider's Sitemap: lines.
+    assert len(crawl.hits("/robots.txt")) == 2
+    assert crawl.stats["newscrawl/robots/shared"] == 1
+    assert crawl.result.log.count("Gave up retrying") == 1
 
 
 def test_robots_txt_answered_with_5xx_allows_the_crawl(tmp_path):
@@ -297,6 +301,7 @@ def test_robots_txt_answered_with_5xx_allows_the_crawl(tmp_path):
     assert_good_pages_delivered(crawl, 5)
     assert crawl.stats["robotstxt/response_status_count/500"] == 1
     assert crawl.listed("discovery/robots_error") == [crawl.site.url + "/robots.txt"]
+    assert len(crawl.hits("/robots.txt")) == 1 + 2  # one fetch, RETRY_TIMES retries
 
 
 def test_crawl_delay_is_honoured(tmp_path):
@@ -306,6 +311,7 @@ def test_crawl_delay_is_honoured(tmp_path):
     )  # fmt: skip
     assert_good_pages_delivered(crawl, 3)
     assert crawl.stats["newscrawl/robots/crawl_delay_hosts"] == 1
+    assert len(crawl.hits("/robots.txt")) == 1
     times = sorted(e["t"] for e in crawl.accessed)
     # The first request is robots.txt itself, before the delay is known.
     gaps = [b - a for a, b in pairwise(times[1:])]
@@ -328,10 +334,9 @@ def test_page_budget_and_url_patterns_bound_traps(tmp_path):
     crawl = Crawl(result, site, accessed)
     assert result.returncode == 0, result.log[-3000:]
     assert_good_pages_delivered(crawl, 5)
-    # Every fetch counts against max_pages, robots.txt, sitemaps and feeds too; Scrapy's own
-    # robots.txt request (for its robots.txt check) is the one more.
+    # Every fetch counts against max_pages, robots.txt (fetched once), sitemaps and feeds too.
     fetched = [e["path"] for e in accessed]
-    assert len(fetched) == 20 + 1, fetched
+    assert len(fetched) == 20, fetched
     assert not [p for p in fetched if p.startswith("/events/")]
     assert crawl.stats["newscrawl/failed/site_budget"] >= 1
     assert crawl.listed("failed/site_budget")

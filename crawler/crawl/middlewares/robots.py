@@ -1,8 +1,9 @@
-"""robots.txt beyond ``Disallow``: its ``Crawl-delay`` becomes the download delay of that host's
-slot (Scrapy reads the value but never applies it), and a robots.txt that cannot be fetched
-(timeout, connection error) is a warning, not an error with a traceback. Scrapy then allows
-every URL of the host, as it does for a robots.txt answered with a 4xx or 5xx status; both
-are counted in its ``robotstxt/*`` stats.
+"""robots.txt fetched once per host and beyond ``Disallow``: the fetch Scrapy makes for its rules
+also answers the spider's own request for it (read for its ``Sitemap:`` lines), its
+``Crawl-delay`` becomes the download delay of that host's slot (Scrapy reads the value but never
+applies it), and a robots.txt that cannot be fetched (timeout, connection error) is a warning,
+not an error with a traceback. Scrapy then allows every URL of the host, as it does for a
+robots.txt answered with a 4xx or 5xx status; both are counted in its ``robotstxt/*`` stats.
 
 Settings: ``ROBOTSTXT_OBEY``, ``ROBOTSTXT_USER_AGENT``, ``USER_AGENT``, ``NEWS_CRAWL_DELAY_MAX``.
 """
@@ -10,14 +11,78 @@ Settings: ``ROBOTSTXT_OBEY``, ``ROBOTSTXT_USER_AGENT``, ``USER_AGENT``, ``NEWS_C
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 
 logger = logging.getLogger(__name__)
+
+# A request with this meta key true wants the host's robots.txt itself (the spider, for its
+# Sitemap: lines): SharedRobotsTxtMiddleware answers it with the fetch made for the rules.
+ROBOTS_TXT = "robots_txt"
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware (in its place, at 100), whose one fetch of a host's
+    robots.txt also answers a request for it marked ``meta[ROBOTS_TXT]``: the spider's request
+    no longer waits for the rules' fetch and then fetches the file again. The request gets the
+    same response (status, final URL), or the same exception, the rules' fetch ended with,
+    after its retries; it is not retried again. A fetch that ended elsewhere (refused by a
+    middleware's response check) or was redirected to another host is not shared: the request
+    then goes out itself, under the site's redirect rules, as it did before."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.fetched: dict[str, Response | Exception] = {}
+
+    async def process_request(self, request: Request) -> Response | None:  # type: ignore[override]
+        if not request.meta.get(ROBOTS_TXT):
+            return await super().process_request(request)
+        await self.robot_parser(request)  # fetched for the rules, once, or being fetched
+        outcome = self.fetched.get(urlparse_cached(request).netloc)
+        if outcome is None:
+            return None
+        if isinstance(outcome, Response) and urlsplit(outcome.url).netloc != _netloc(request):
+            return None
+        request.meta["dont_retry"] = True  # the rules' fetch was retried already
+        self.crawler.stats.inc_value("newscrawl/robots/shared")  # type: ignore[union-attr]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome.replace(request=request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if _fetched_for_rules(request):
+            self.fetched[_netloc(request)] = response
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if _fetched_for_rules(request):
+            self.fetched[_netloc(request)] = exception
+
+
+def _first_url(request: Request) -> str:
+    """The URL asked for, before any redirect."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
+def _netloc(request: Request) -> str:
+    return urlsplit(_first_url(request)).netloc
+
+
+def _fetched_for_rules(request: Request) -> bool:
+    """Scrapy's own robots.txt request (it has no ``site``), or a redirect it led to."""
+    meta = request.meta
+    return (
+        bool(meta.get("dont_obey_robotstxt"))
+        and "site" not in meta
+        and urlsplit(_first_url(request)).path == "/robots.txt"
+    )
 
 
 class CrawlDelayMiddleware:
@@ -39,7 +104,6 @@ class CrawlDelayMiddleware:
         mw = cls(crawler, user_agent, settings.getfloat("NEWS_CRAWL_DELAY_MAX"))
         crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_QUIET_ERRORS)
-        logging.getLogger("scrapy.downloadermiddlewares.retry").addFilter(_ONE_ROBOTS_GIVE_UP)
         return mw
 
     def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
@@ -86,21 +150,3 @@ class _QuietRobotsErrors(logging.Filter):
 
 
 _QUIET_ERRORS = _QuietRobotsErrors()
-
-
-class _OneRobotsGiveUp(logging.Filter):
-    """robots.txt is fetched twice: by Scrapy's middleware, for its rules, and by the spider,
-    for its ``Sitemap:`` lines (``meta["probe_sitemaps"]``). When it cannot be had, the retry
-    middleware warns that it gave up on each; the spider's is INFO, so the warning (the host's
-    rules are not known, everything is allowed) is given once."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args if isinstance(record.args, dict) else {}
-        request = args.get("request")
-        meta = getattr(request, "meta", {})
-        if record.levelno >= logging.WARNING and "probe_sitemaps" in meta:
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return True
-
-
-_ONE_ROBOTS_GIVE_UP = _OneRobotsGiveUp()
