@@ -191,6 +191,33 @@ def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: R
     assert scheduler._pop() is None
 
 
+@needs_redis
+def test_a_request_is_queued_once_in_priority_order_and_an_unfiltered_one_again(
+    redis_server: RedisServer,
+):
+    redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
+    crawler = get_crawler(Spider, redis_settings)
+    scheduler = RedisScheduler.from_crawler(crawler)
+    spider = Spider("news", crawl_id="c1", worker_id="w1")
+    spider.settings = crawler.settings
+    scheduler.open(spider)
+    assert scheduler.enqueue_request(Request("http://a.cn/low"))
+    assert not scheduler.enqueue_request(Request("http://a.cn/low", priority=5))
+    assert scheduler.enqueue_request(Request("http://a.cn/high", priority=5))
+    assert scheduler.enqueue_request(Request("http://a.cn/low", dont_filter=True, priority=1))
+    # A worker joining the crawl sees the same dupefilter.
+    other = RFPDupeFilter(scheduler.server, key=scheduler.df.key)
+    assert other.request_seen(Request("http://a.cn/high"))
+    assert not other.request_seen(Request("http://a.cn/new"))
+    popped = [scheduler._pop() for _ in range(3)]
+    assert [(r.url, r.priority) for r in popped if r] == [
+        ("http://a.cn/high", 5),
+        ("http://a.cn/low", 1),
+        ("http://a.cn/low", 0),
+    ]
+    assert scheduler._pop() is None
+
+
 def _manifest(worker: str, new: int, failed: int, reason: str = "finished") -> dict[str, Any]:
     tally = SiteTally(pages_fetched=new + failed, responses_ok=new)
     tally.articles.update(new=new)

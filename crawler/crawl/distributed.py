@@ -126,6 +126,14 @@ redis.call('expire', KEYS[2], ARGV[2])
 {_mark(3, 3)}
 return found[1]
 """
+# KEYS: the dupefilter, the queue; ARGV: the request's fingerprint ('' when it is not filtered),
+# its score, the request. The dupefilter check and the push in one round trip, not two. 1 when
+# queued, 0 for a request seen before.
+_PUSH = """
+if ARGV[1] ~= '' and redis.call('sadd', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
 # KEYS: seeded, busy; ARGV: worker, seconds its busy mark lasts. 1 for the first worker of the
 # crawl, its seeder, marked busy until its start requests are queued: until then the queue is
 # empty and the others must not take the crawl for finished.
@@ -289,6 +297,7 @@ class RedisScheduler(Scheduler):
         self.worker = getattr(spider, "worker_id", "")
         self.popped_key = f"{prefix}:popped:{self.worker}"
         self.busy_key = f"{prefix}:busy"
+        self.push_script = self.server.register_script(_PUSH)
         self.df = RFPDupeFilter(
             self.server,
             key=f"{prefix}:dupefilter",
@@ -315,11 +324,15 @@ class RedisScheduler(Scheduler):
             return True
 
     def _push(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        """scrapy-redis' dupefilter check and push (a sorted set scored by -priority) in one
+        script: atomic, so a request is queued if and only if its fingerprint went in."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        keys = (self.df.key, self.queue_key)
+        data = self.queue._encode_request(request)
+        if not self.push_script(keys=keys, args=(fingerprint, -request.priority, data)):
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
