@@ -176,6 +176,7 @@ def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: R
     spider.settings = crawler.settings
     scheduler.open(spider)
     scheduler.enqueue_request(Request("http://a.cn/1"))
+    scheduler._flush()
     # Redis takes the request off the queue and dies before its answer reaches the worker.
     scheduler.unanswered_pop = "s:0"
     server = redis.Redis.from_url(redis_server.url)
@@ -192,7 +193,7 @@ def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: R
 
 
 @needs_redis
-def test_a_request_is_queued_once_in_priority_order_and_an_unfiltered_one_again(
+def test_requests_are_queued_once_in_priority_order_and_an_unfiltered_one_again(
     redis_server: RedisServer,
 ):
     redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
@@ -201,10 +202,13 @@ def test_a_request_is_queued_once_in_priority_order_and_an_unfiltered_one_again(
     spider = Spider("news", crawl_id="c1", worker_id="w1")
     spider.settings = crawler.settings
     scheduler.open(spider)
-    assert scheduler.enqueue_request(Request("http://a.cn/low"))
-    assert not scheduler.enqueue_request(Request("http://a.cn/low", priority=5))
-    assert scheduler.enqueue_request(Request("http://a.cn/high", priority=5))
-    assert scheduler.enqueue_request(Request("http://a.cn/low", dont_filter=True, priority=1))
+    scheduler.enqueue_request(Request("http://a.cn/low"))
+    scheduler.enqueue_request(Request("http://a.cn/low", priority=5))
+    scheduler.enqueue_request(Request("http://a.cn/high", priority=5))
+    scheduler.enqueue_request(Request("http://a.cn/low", dont_filter=True, priority=1))
+    assert scheduler.has_pending_requests(), "not pushed yet: the worker is not idle"
+    scheduler._flush()
+    assert crawler.stats.get_value("scheduler/enqueued/redis") == 3
     # A worker joining the crawl sees the same dupefilter.
     other = RFPDupeFilter(scheduler.server, key=scheduler.df.key)
     assert other.request_seen(Request("http://a.cn/high"))

@@ -126,14 +126,23 @@ redis.call('expire', KEYS[2], ARGV[2])
 {_mark(3, 3)}
 return found[1]
 """
-# KEYS: the dupefilter, the queue; ARGV: the request's fingerprint ('' when it is not filtered),
-# its score, the request. The dupefilter check and the push in one round trip, not two. 1 when
-# queued, 0 for a request seen before.
+# KEYS: the dupefilter, the queue; ARGV: per request its fingerprint ('' when it is not
+# filtered), score and encoding. The dupefilter check and the push of a batch of requests in
+# one round trip; per request 1 when queued, 0 when seen before.
 _PUSH = """
-if ARGV[1] ~= '' and redis.call('sadd', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
-return 1
+local queued = {}
+for i = 1, #ARGV, 3 do
+  if ARGV[i] ~= '' and redis.call('sadd', KEYS[1], ARGV[i]) == 0 then
+    queued[#queued + 1] = 0
+  else
+    redis.call('zadd', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+    queued[#queued + 1] = 1
+  end
+end
+return queued
 """
+# Requests pushed a round trip at most (the links of a page go in one).
+PUSH_BATCH = 100
 # KEYS: seeded, busy; ARGV: worker, seconds its busy mark lasts. 1 for the first worker of the
 # crawl, its seeder, marked busy until its start requests are queued: until then the queue is
 # empty and the others must not take the crawl for finished.
@@ -279,6 +288,7 @@ class RedisScheduler(Scheduler):
         self.poll_seconds = 0.2
         self.hold_max = 32
         self.poll: CallLaterResult | None = None
+        self.flush_call: CallLaterResult | None = None
         self.pops = itertools.count()
         self.session = os.urandom(4).hex()  # a restarted namesake's pops are not this one's
         self.unanswered_pop = ""
@@ -306,34 +316,59 @@ class RedisScheduler(Scheduler):
         super().open(spider)
 
     def close(self, reason: str) -> None:
-        if self.poll is not None:
-            self.poll.cancel()
-            self.poll = None
+        for call in (self.poll, self.flush_call):
+            if call is not None:
+                call.cancel()
+        self.poll = self.flush_call = None
+        if self.backlog and self._redis_up():
+            with contextlib.suppress(*REDIS_DOWN):
+                self._flush()
         super().close(reason)
 
-    # scrapy-redis passes ``spider=`` to the stats, which Scrapy 2.19 deprecates.
     def enqueue_request(self, request: Request) -> bool:
-        if self.backlog or not self._redis_up():
-            self.backlog.append(request)
-            return True
+        """Into the backlog, pushed with the others of this reactor turn (the links of a page)
+        in one round trip, or by the next pop (the only way outside a running crawl: no
+        reactor). True: whether the dupefilter drops it is known only then (nothing here
+        listens to ``request_dropped``)."""
+        self.backlog.append(request)
+        if self.flush_call is None and self.crawler.crawling:
+            self.flush_call = call_later(0, self._flush_soon)
+        return True
+
+    def _flush_soon(self) -> None:
+        self.flush_call = None
+        if not self.backlog or not self._redis_up():
+            return
         try:
-            return self._push(request)
+            self._flush()
         except REDIS_DOWN as exc:
             self._lost(exc)
-            self.backlog.append(_unfiltered(request))
-            return True
+            return
+        self._back()
 
-    def _push(self, request: Request) -> bool:
-        """scrapy-redis' dupefilter check and push (a sorted set scored by -priority) in one
-        script: atomic, so a request is queued if and only if its fingerprint went in."""
-        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+    def _flush(self) -> None:
+        """scrapy-redis' dupefilter check and push (a sorted set scored by -priority) of the
+        backlog, ``PUSH_BATCH`` requests a script: atomic, so a request is queued if and only
+        if its fingerprint went in. (scrapy-redis passes ``spider=`` to the stats, which
+        Scrapy 2.19 deprecates: counted here.)"""
         keys = (self.df.key, self.queue_key)
-        data = self.queue._encode_request(request)
-        if not self.push_script(keys=keys, args=(fingerprint, -request.priority, data)):
-            self.df.log(request, self.spider)
-            return False
-        self.stats.inc_value("scheduler/enqueued/redis")
-        return True
+        while self.backlog:
+            batch = self.backlog[:PUSH_BATCH]
+            args: list[Any] = []
+            for request in batch:
+                fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+                args += (fingerprint, -request.priority, self.queue._encode_request(request))
+            try:
+                queued = self.push_script(keys=keys, args=args)
+            except REDIS_DOWN:
+                self.backlog[: len(batch)] = [_unfiltered(request) for request in batch]
+                raise
+            del self.backlog[: len(batch)]
+            for request, done in zip(batch, queued, strict=True):
+                if done:
+                    self.stats.inc_value("scheduler/enqueued/redis")
+                else:
+                    self.df.log(request, self.spider)
 
     def next_request(self) -> Request | None:
         slot = getattr(self.crawler.engine, "_slot", None)
@@ -349,9 +384,7 @@ class RedisScheduler(Scheduler):
         if not self._redis_up():
             return None
         try:
-            while self.backlog:
-                self._push(self.backlog[0])
-                self.backlog.pop(0)
+            self._flush()
             request = self._recover_pop() if self.unanswered_pop else None
             if request is None:
                 self.unanswered_pop = f"{self.session}:{next(self.pops)}"
@@ -362,8 +395,6 @@ class RedisScheduler(Scheduler):
                 request = self.queue._decode_request(encoded) if encoded else None
         except REDIS_DOWN as exc:
             self._lost(exc)
-            if self.backlog:
-                self.backlog[0] = _unfiltered(self.backlog[0])
             return None
         self._back()
         if request is not None:
@@ -446,8 +477,8 @@ class RedisScheduler(Scheduler):
 
 
 def _unfiltered(request: Request) -> Request:
-    """A request whose push failed may be in the dupefilter already (its SADD went through, or
-    may have): asking it again would drop the request for good. Fetching it twice is the lesser
+    """A request whose push failed may be in the dupefilter already (its script ran, or may
+    have): asking it again would drop the request for good. Fetching it twice is the lesser
     harm; the crawl state keeps it from being delivered twice in later crawls."""
     return request if request.dont_filter else request.replace(dont_filter=True)
 
