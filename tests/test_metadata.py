@@ -417,3 +417,32 @@ def test_a_json_ld_block_out_of_bounds_costs_only_itself():
     assert jsonbounds.loads('{"a": "[[[[ 99999 ]]]]"}') == {"a": "[[[[ 99999 ]]]]"}
     with pytest.raises(jsonbounds.JsonOutOfBounds):
         jsonbounds.loads("[" * 65 + "]" * 65)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "<form id='commentform'><p class='comment-form-author'><label for='author'>Name</label>"
+        "<input id='author' name='author'></p></form>",
+        "<div class='comment-respond'><p class='comment-form-author'><label>Name</label>"
+        "<textarea name='author'></textarea></p></div>",
+    ],
+    ids=["in_form", "without_form"],
+)
+def test_a_form_field_label_is_no_byline(form):
+    # trafilatura takes the comment form's "author" field label for the byline.
+    page = f"<html><body><article><p>Text.</p></article>{form}</body></html>"
+    assert extract_author(load_html(page)) == "Name"
+    assert dom_author(load_html(page)) is None
+    byline = "<article><span class='byline'>By Jane Reporter</span>"
+    assert dom_author(load_html(page.replace("<article>", byline))) == "Jane Reporter"
+
+
+def test_a_byline_in_a_page_wide_form_is_still_one():
+    # ASP.NET pages wrap the whole page, byline and all, in one <form>.
+    page = (
+        "<html><body><form id='aspnetForm'><input type='hidden' name='__VIEWSTATE'>"
+        "<article><span class='byline'>By Jane Reporter</span><p>Text.</p></article>"
+        "</form></body></html>"
+    )
+    assert dom_author(load_html(page)) == "Jane Reporter"

@@ -219,14 +219,25 @@ def dom_author(tree: HtmlElement) -> str | None:
     """trafilatura's ``extract_author`` without its copy of the whole page and the search for
     what to prune from it (together a tenth of the extraction time where JSON-LD and meta tags
     name no author): the byline candidates are the same, and a candidate inside what it would
-    prune is skipped, and what it would prune inside a candidate left unread."""
+    prune is skipped, and what it would prune inside a candidate left unread. A form's field
+    (a candidate holding its controls) is skipped too: a comment form's
+    ``comment-form-author`` field is labelled "Name", no byline."""
     for el in byline_candidates(tree):
-        if _pruned(el) or any(map(_pruned, el.iterancestors())):
+        if _pruned(el) or any(map(_pruned, el.iterancestors())) or _form_field(el):
             continue
         content = trim(" ".join(_unpruned_text(el)))
         if content and 2 < len(content) < 120:
             return normalize_authors(None, content)
     return None
+
+
+_FORM_CONTROLS = ("input", "textarea", "select")
+
+
+def _form_field(el: HtmlElement) -> bool:
+    """Whether ``el`` is a form's field: holding its controls. (Not any element inside a
+    ``<form>``: ASP.NET pages wrap the whole page in one.)"""
+    return next(el.iter(*_FORM_CONTROLS), None) is not None
 
 
 # trafilatura's AUTHOR_XPATHS, from specific to generic, tested on the elements in one pass:
