@@ -144,6 +144,16 @@ def _closes(ext: IdleClose) -> bool:
     return True
 
 
+def _scheduler(url: str) -> RedisScheduler:
+    """Worker w1's scheduler of crawl c1, opened."""
+    crawler = get_crawler(Spider, {"REDIS_URL": url, "DUPEFILTER_CLASS": RFPDupeFilter})
+    scheduler = RedisScheduler.from_crawler(crawler)
+    spider = Spider("news", crawl_id="c1", worker_id="w1")
+    spider.settings = crawler.settings
+    scheduler.open(spider)
+    return scheduler
+
+
 @needs_redis
 def test_an_idle_worker_closes_at_once_when_no_worker_holds_work(redis_server: RedisServer):
     settings = _settings(redis_server.url, NEWS_CRAWL_ID="c1", NEWS_WORKER_ID="w1")
@@ -155,12 +165,7 @@ def test_an_idle_worker_closes_at_once_when_no_worker_holds_work(redis_server: R
     assert _closes(w2)
     # A pop marks the worker that took the request busy, in the same step: until it is idle
     # again (its page may yield links), the others are not done.
-    redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
-    crawler = get_crawler(Spider, redis_settings)
-    scheduler = RedisScheduler.from_crawler(crawler)
-    spider = Spider("news", crawl_id="c1", worker_id="w1")
-    spider.settings = crawler.settings
-    scheduler.open(spider)
+    scheduler = _scheduler(redis_server.url)
     scheduler.enqueue_request(Request("http://a.cn/1"))
     assert scheduler._pop() is not None
     assert not _closes(w2), "w1 holds a request taken from the queue"
@@ -169,12 +174,7 @@ def test_an_idle_worker_closes_at_once_when_no_worker_holds_work(redis_server: R
 
 @needs_redis
 def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: RedisServer):
-    redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
-    crawler = get_crawler(Spider, redis_settings)
-    scheduler = RedisScheduler.from_crawler(crawler)
-    spider = Spider("news", crawl_id="c1", worker_id="w1")
-    spider.settings = crawler.settings
-    scheduler.open(spider)
+    scheduler = _scheduler(redis_server.url)
     scheduler.enqueue_request(Request("http://a.cn/1"))
     scheduler._flush()
     # Redis takes the request off the queue and dies before its answer reaches the worker.
@@ -196,19 +196,14 @@ def test_a_request_whose_pop_redis_did_not_answer_is_found_again(redis_server: R
 def test_requests_are_queued_once_in_priority_order_and_an_unfiltered_one_again(
     redis_server: RedisServer,
 ):
-    redis_settings = {"REDIS_URL": redis_server.url, "DUPEFILTER_CLASS": RFPDupeFilter}
-    crawler = get_crawler(Spider, redis_settings)
-    scheduler = RedisScheduler.from_crawler(crawler)
-    spider = Spider("news", crawl_id="c1", worker_id="w1")
-    spider.settings = crawler.settings
-    scheduler.open(spider)
+    scheduler = _scheduler(redis_server.url)
     scheduler.enqueue_request(Request("http://a.cn/low"))
     scheduler.enqueue_request(Request("http://a.cn/low", priority=5))
     scheduler.enqueue_request(Request("http://a.cn/high", priority=5))
     scheduler.enqueue_request(Request("http://a.cn/low", dont_filter=True, priority=1))
     assert scheduler.has_pending_requests(), "not pushed yet: the worker is not idle"
     scheduler._flush()
-    assert crawler.stats.get_value("scheduler/enqueued/redis") == 3
+    assert scheduler.stats.get_value("scheduler/enqueued/redis") == 3
     # A worker joining the crawl sees the same dupefilter.
     other = RFPDupeFilter(scheduler.server, key=scheduler.df.key)
     assert other.request_seen(Request("http://a.cn/high"))
