@@ -44,26 +44,59 @@ def classify(line: str) -> str | None:
 
 
 def strip_furniture(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Remove furniture lines; after a related-articles header near the end, the short lines
-    that follow it (the list itself) go too. Returns (kept, removed)."""
+    """Remove furniture lines. A related-articles header followed by short lines only goes with
+    them when they are the page's tail (the list itself); when the article's short paragraphs
+    resume after its link and teaser lines, only the box goes. Returns (kept, removed)."""
     kept: list[str] = []
     removed: list[str] = []
-    cut_from: int | None = None
-    for index, line in enumerate(lines):
+    index = 0
+    while index < len(lines):
+        line = lines[index]
         kind = classify(line)
-        if kind == "related" and _only_short_lines_after(lines, index):
-            cut_from = index
-            break
+        if _is_related_header(line, kind) and _only_short_lines_after(lines, index):
+            resume = _prose_resumes(lines, index)
+            if resume is None:
+                removed.extend(lines[index:])
+                break
+            removed.extend(lines[index:resume])
+            index = resume
+            continue
         (removed if kind else kept).append(line)
-    if cut_from is not None:
-        removed.extend(lines[cut_from:])
+        index += 1
     return kept, removed
+
+
+def _is_related_header(line: str, kind: str | None) -> bool:
+    """A related-articles header, or a "Read more:"-style prefix with nothing after it (the
+    header of a box rather than a one-line teaser)."""
+    return kind == "related" or (kind == "inline_related" and line.strip()[-1:] in _SEPARATORS)
+
+
+_SEPARATORS = frozenset(":：»|")
 
 
 def _only_short_lines_after(lines: list[str], index: int) -> bool:
     """Whether what follows a related-articles header looks like a list of headlines."""
     rest = [line for line in lines[index + 1 :] if not classify(line)]
     return all(len(line) <= 160 for line in rest)
+
+
+def _prose_resumes(lines: list[str], index: int) -> int | None:
+    """Where the article's prose resumes after the box a header at ``index`` opens: the first
+    of two sentences in a row past its link lines (a box's teasers come one to a headline or
+    to a "Read more"), or None when no such run follows."""
+    previous: int | None = None
+    for at in range(index + 1, len(lines)):
+        kind = classify(lines[at])
+        if kind and not _is_related_header(lines[at], kind):
+            continue
+        if kind or not cleaning.is_sentence(lines[at]):
+            previous = None
+        elif previous is not None:
+            return previous
+        else:
+            previous = at
+    return None
 
 
 # A slide's counter opening its caption: "12/50 Title" (its number over the slideshow's length).
