@@ -589,8 +589,7 @@ def _title_heads(page_title: str | None, lines: list[str]) -> list[str]:
     ]
 
 
-# Classes of an hAtom entry, and schema.org types (microdata) of an article item.
-_ENTRY_CLASSES = frozenset({"hentry", "h-entry"})
+# hAtom entries (structure.ENTRY_CLASSES) and schema.org article items (microdata).
 _ENTRY_CANDIDATES = etree.XPath(".//*[@itemtype or contains(@class, 'entry')]")
 
 
@@ -599,7 +598,7 @@ def _entries(body: HtmlElement) -> int:
     listing has many (as with ``<article>``)."""
     entries = items = 0
     for el in _ENTRY_CANDIDATES(body):
-        if _ENTRY_CLASSES.intersection((el.get("class") or "").split()):
+        if structure.ENTRY_CLASSES.intersection((el.get("class") or "").split()):
             entries += 1
         types = (t.rstrip("/").rsplit("/", 1)[-1].lower() for t in el.get("itemtype", "").split())
         if any(t in metadata.ARTICLE_TYPES for t in types):

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract import cleaning, furniture
+from crawler.extract import cleaning, furniture, structure
 
-# hAtom entries: one on a page is the post; a blog's home page has one per post.
-_ENTRIES = etree.XPath(
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' h-entry ')]"
-)
 # An item is a headline or a sentence (CJK counted twice), not a label such as a tag or a
 # network's name ("Facebook", "Germany"); the weight of a headline link elsewhere in extraction.
 _ITEM_MIN_WEIGHT = 16
@@ -68,7 +62,7 @@ class Roundups:
         """The text of the page's one post (its single hAtom entry, else its single
         ``<article>``), and its links' texts, each with whether it leads off the site."""
         if self._post is None:
-            entries = _ENTRIES(self._tree)
+            entries = structure.hatom_entries(self._tree)
             posts = entries or list(self._tree.iter("article"))
             if len(posts) != 1:
                 self._post = ("", [])

@@ -11,7 +11,25 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml.html import HtmlElement
+
+# Classes of an hAtom entry (a post): one on a page is the article, a blog's home has many.
+ENTRY_CLASSES = frozenset({"hentry", "h-entry"})
+_HATOM_ENTRIES = etree.XPath(
+    "//*["
+    + " or ".join(
+        f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+        for name in sorted(ENTRY_CLASSES)
+    )
+    + "]"
+)
+
+
+def hatom_entries(tree: HtmlElement) -> list[HtmlElement]:
+    """The page's hAtom entries, in document order."""
+    return _HATOM_ENTRIES(tree)
+
 
 BLOCK_TAGS = frozenset(
     [
