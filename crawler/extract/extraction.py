@@ -99,7 +99,7 @@ def extract_page(
     # The byline element is looked for at most once: for trafilatura's fields, then the authors.
     dom_byline = cache(partial(metadata.dom_author, tree))
     meta = metadata.trafilatura_fields(tree, jsonld, dom_byline)
-    h1s = [" ".join(el.text_content().split()) for el in tree.iter("h1")]
+    h1s = [" ".join(_text(el).split()) for el in tree.iter("h1")]
     og_title = metadata.meta_content(metas, "og:title")
     h1 = next(filter(None, h1s), None) or jsonld.headline or og_title
     site_names = [n for n in (metadata.meta_content(metas, "og:site_name"), meta.sitename) if n]
@@ -111,9 +111,9 @@ def extract_page(
     # Read once: the header, the link density and the link lines all need them.
     body = tree.find("body")
     body_text = body.text_content() if body is not None else ""
-    link_texts = [a.text_content() for a in body.iter("a")] if body is not None else []
+    link_texts = [_text(a) for a in body.iter("a")] if body is not None else []
     flat_body = " ".join(body_text.split())
-    page_link_density = _link_density(body_text, link_texts)
+    page_link_density = _link_density(flat_body, link_texts)
     og_type = (metadata.meta_content(metas, "og:type") or "").lower() or None
     declared = (site.language if site else None) or metadata.declared_language(tree, jsonld, metas)
 
@@ -423,13 +423,11 @@ class _LinkTexts:
     links in its output, trafilatura chooses other content, measurably worse.)"""
 
     def __init__(self, link_texts: list[str]) -> None:
-        self._texts: set[str] = set()
+        # Each distinct text once: a page repeats its menus' links.
+        self._texts = {text for text in map(_letters, set(link_texts)) if len(text) >= 2}
         lengths: dict[str, set[int]] = {}
-        for link_text in link_texts:
-            text = _letters(link_text)
-            if len(text) >= 2:
-                self._texts.add(text)
-                lengths.setdefault(text[:2], set()).add(len(text))
+        for text in self._texts:
+            lengths.setdefault(text[:2], set()).add(len(text))
         # Per first two characters, the lengths of the link texts that open with them, longest
         # first: each position of a line costs one look-up per length, not one comparison per
         # link (a page with 60,000 links of one prefix took minutes).
@@ -461,7 +459,7 @@ def _body_lines(
     rendered = []
     for text in _rendered_lines(body):
         line = cleaning.clean_line(html.unescape(text) if "&" in text else text)
-        if _alnum(line):
+        if any(map(str.isalnum, line)):
             linked = (
                 cleaning.weight(line) <= _LONGEST_LINK_LINE
                 and not cleaning.is_sentence(line)
@@ -541,16 +539,24 @@ def _element_lines(el: HtmlElement) -> list[str]:
     return _split_lines(el.text_content())
 
 
+def _text(el: HtmlElement) -> str:
+    """``el.text_content()``, without its XPath call where the element has no children (most
+    links): 0.39 -> 0.23 ms a page for the links."""
+    return el.text_content() if len(el) else el.text or ""
+
+
 def _split_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
 
 
+# What ``str.isalnum`` refuses, as a pattern: a regular expression's ``\w`` is alphanumeric or
+# "_". Removing it is faster than filtering by character (0.38 -> 0.27 ms a page for the links).
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _letters(text: str) -> str:
-    return "".join(filter(str.isalnum, text))
-
-
-def _alnum(text: str) -> int:
-    return sum(map(str.isalnum, text))
+    """The text's letters and digits (what ``str.isalnum`` accepts)."""
+    return _NOT_ALNUM.sub("", text)
 
 
 def _chars(text: str) -> int:
@@ -569,7 +575,7 @@ def _headline_above(flat_body: str, headlines: tuple[str | None, ...]) -> bool:
     """Whether the page's headline stands in its body with a dateline or byline under it. A
     section's name ("World", "国际") stands above its listing's dates too: a headline is
     longer."""
-    for headline in headlines:
+    for headline in dict.fromkeys(headlines):  # the title, h1 and og:title are often one
         if headline and cleaning.weight(headline) >= _HEADLINE_WEIGHT:
             header = _header_text(flat_body, headline)
             if header and (has_dateline(header) or has_byline(header)):
@@ -589,8 +595,9 @@ def _title_heads(page_title: str | None, lines: list[str]) -> list[str]:
     ]
 
 
-# hAtom entries (structure.ENTRY_CLASSES) and schema.org article items (microdata).
-_ENTRY_CANDIDATES = etree.XPath(".//*[@itemtype or contains(@class, 'entry')]")
+# hAtom entries (structure.ENTRY_CLASSES) and schema.org article items (microdata). Through the
+# attributes, not a predicate on every element: 0.58 -> 0.37 ms a page.
+_ENTRY_CANDIDATES = etree.XPath(".//*/@itemtype/.. | .//*/@class[contains(., 'entry')]/..")
 
 
 def _entries(body: HtmlElement) -> int:
@@ -675,7 +682,7 @@ def _teaser_blocks(body: HtmlElement) -> list[str]:
 
     def flat(el: HtmlElement) -> str:
         if el not in texts:
-            texts[el] = " ".join(el.text_content().split())
+            texts[el] = " ".join(_text(el).split())
         return texts[el]
 
     for link in body.iter("a"):
@@ -732,9 +739,11 @@ def _without_teasers(text: str | None, teasers: list[str]) -> str | None:
     return "\n".join(line for i, line in enumerate(lines) if i not in dropped)
 
 
-def _link_density(body_text: str, link_texts: list[str]) -> float:
-    total = _chars(body_text)
-    linked = sum(map(_chars, link_texts))
+def _link_density(flat_body: str, link_texts: list[str]) -> float:
+    """Share of the body's non-space characters that are link text. ``flat_body``: the body's
+    text with its spaces collapsed (the characters are its length less its single spaces)."""
+    total = len(flat_body) - flat_body.count(" ")
+    linked = _chars("".join(link_texts))
     return linked / total if total else 0.0
 
 
@@ -753,9 +762,10 @@ def _canonical(
     site: SiteConfig | None,
     warnings: list[str],
 ) -> str | None:
-    href = tree.xpath("string(//link[@rel='canonical']/@href)") or metadata.meta_content(
-        metas, "og:url"
-    )
+    # The first <link rel="canonical"> with an href (an empty one counts): iterated to, not
+    # searched by XPath, 0.26 -> 0.06 ms a page.
+    links = (el.get("href") for el in tree.iter("link") if el.get("rel") == "canonical")
+    href = next((h for h in links if h is not None), None) or metadata.meta_content(metas, "og:url")
     if not href or not base:
         return None
     canonical = urls.absolute_http_url(href, base)

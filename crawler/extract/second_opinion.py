@@ -82,13 +82,13 @@ def listening() -> Iterator[list[str]]:
 def trim_tail(lines: list[str], reference: str) -> list[str]:
     """``lines`` without what follows the article, as far as ``reference`` (readability's text
     of the page, spaces removed, as ``listening`` hears it) shows where it ends."""
-    if cleaning.weight(reference) < MIN_WEIGHT or not lines:
+    # A weight is never below a length: only a short reference needs weighing.
+    if (len(reference) < MIN_WEIGHT and cleaning.weight(reference) < MIN_WEIGHT) or not lines:
         return lines
-    sizes = [len(_squash(line)) for line in lines]
+    squashed = [_squash(line) for line in lines]
+    sizes = list(map(len, squashed))
     agreed = [
-        i
-        for i, line in enumerate(lines)
-        if sizes[i] >= MIN_MATCH_CHARS and _squash(line) in reference
+        i for i, line in enumerate(squashed) if sizes[i] >= MIN_MATCH_CHARS and line in reference
     ]
     agreed_chars = sum(sizes[i] for i in agreed)
     prose_chars = sum(sizes[i] for i in agreed if cleaning.is_prose(lines[i]))
