@@ -16,7 +16,8 @@ _INDENT_BREAK = re.compile(r"(?<=\S)[ \t]*\u3000{2,}")
 _SPACING = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"
 _SPACES = re.compile(rf"[{_SPACING}][ {_SPACING}]*| [ {_SPACING}]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Runs, not single characters: a Chinese line is a few runs, and counting them is quicker.
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?。！？…»\"”)]$")
 # A line this heavy is a paragraph rather than a heading, a label or a link.
@@ -32,7 +33,10 @@ def clean_line(text: str) -> str:
 def clean_text(text: str, drop_phrases: tuple[str, ...] = ()) -> str:
     """Paragraphs one per line, indents removed; lines containing a drop phrase go. Each
     rule runs once over the whole text: none of them reaches across a line break."""
-    text = _INDENT_BREAK.sub("\n", unicodedata.normalize("NFC", text).replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text).replace("\r", "\n")
+    # The pattern cannot skip ahead to a match; the check spares the scan (0.15 ms a page).
+    if "\u3000\u3000" in text:
+        text = _INDENT_BREAK.sub("\n", text)
     text = _SPACES.sub(" ", _ZERO_WIDTH.sub("", text))
     lines = (line.strip() for line in text.split("\n"))
     return "\n".join(
@@ -42,8 +46,8 @@ def clean_text(text: str, drop_phrases: tuple[str, ...] = ()) -> str:
 
 def word_count(text: str) -> int:
     """Words; each CJK character counts as one (CJK text has no spaces between words)."""
-    cjk = len(_CJK_CHAR.findall(text))
-    return cjk + len(_WORD.findall(_CJK_CHAR.sub(" ", text) if cjk else text))
+    cjk = _cjk_chars(text)
+    return cjk + len(_WORD.findall(_CJK_RUN.sub(" ", text) if cjk else text))
 
 
 def text_hash(text: str) -> str:
@@ -59,18 +63,26 @@ CJK_TEXT_WEIGHT = 3
 def text_chars(text: str) -> int:
     """Non-space characters, each CJK character counted ``CJK_TEXT_WEIGHT`` times."""
     flat = "".join(text.split())
-    return len(flat) + (CJK_TEXT_WEIGHT - 1) * len(_CJK_CHAR.findall(flat))
+    return len(flat) + (CJK_TEXT_WEIGHT - 1) * _cjk_chars(flat)
 
 
 def weight(text: str) -> int:
     """Length with CJK characters counted twice: 100 Chinese characters say about as much as
     200 Latin ones."""
-    return len(text) + len(_CJK_CHAR.findall(text))
+    return len(text) + _cjk_chars(text)
+
+
+def _cjk_chars(text: str) -> int:
+    """How many CJK characters ``text`` has; ASCII text (most lines) is not scanned."""
+    return 0 if text.isascii() else sum(map(len, _CJK_RUN.findall(text)))
 
 
 def is_prose(line: str) -> bool:
     """A line long enough to be a paragraph of prose."""
-    return weight(line) >= PROSE_WEIGHT
+    # A weight is from one to two times the length: most lines need no counting (0.16 ms a page).
+    if len(line) >= PROSE_WEIGHT:
+        return True
+    return 2 * len(line) >= PROSE_WEIGHT and weight(line) >= PROSE_WEIGHT
 
 
 def ends_sentence(line: str) -> bool:

