@@ -16,7 +16,7 @@ from trafilatura.utils import load_html
 from crawler.extract import stoplist
 from crawler.extract.dates import FoundDate
 from crawler.extract.encoding import decode_html
-from crawler.extract.extraction import _parse, extract_page
+from crawler.extract.extraction import _MARKUP_AFTER_END, _parse, extract_page
 from crawler.sites import SiteConfig
 from tests.conftest import FIXTURES, PORTAL, PORTAL_TRUTH
 
@@ -267,7 +267,12 @@ def test_pages_parse_as_trafilaturas_loader_parses_them(path):
     # must be the one trafilatura's loader gives for an ordinary page.
     html = decode_html(Path(path).read_bytes()).text
     ours, theirs = _parse(html), load_html(html)
-    assert etree.tostring(ours) == etree.tostring(theirs)
+    if _MARKUP_AFTER_END.search(html):
+        # A stray </html> with the page going on after it: its end tags are dropped, which
+        # moves white space only when libxml2 had kept what follows.
+        assert ours.text_content().split() == theirs.text_content().split()
+    else:
+        assert etree.tostring(ours) == etree.tostring(theirs)
     assert {type(el) for el in ours.iter(etree.Element)} == {HtmlElement}
 
 

@@ -84,10 +84,11 @@ def test_source_wrapping_inside_a_paragraph_is_no_line_break():
     assert lines[3:] == ["make install", "make test"]
 
 
-def test_a_page_after_an_included_page_is_read():
-    """A server-side include that is a whole document of its own, then the article's: a
-    browser shows both, and the article is the text."""
-    lines = _text("two_documents.html")
+@pytest.mark.parametrize("name", ["two_documents.html", "two_documents_commented.html"])
+def test_a_page_after_an_included_page_is_read(name: str):
+    """A server-side include that is a whole document of its own, then the article's (after
+    a comment, "<!--end header-->", too): a browser shows both, and the article is the text."""
+    lines = _text(name)
     assert len(lines) == 3
     assert lines[0].startswith("The old stone bridge")
     assert "Temperature" not in "\n".join(lines)
