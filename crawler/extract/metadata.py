@@ -18,9 +18,9 @@ from typing import Any
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.baseline import block_text
 from trafilatura.metadata import (
     examine_meta,
+    extract_catstags,
     extract_meta_json,
     extract_sitename,
     extract_title,
@@ -28,7 +28,6 @@ from trafilatura.metadata import (
     trim,
 )
 from trafilatura.settings import Document, set_date_params
-from trafilatura.utils import line_processing
 
 from crawler.extract import cleaning, jsonbounds
 from crawler.extract.dates import FoundDate, date_in_dateline, date_in_url, parse_date
@@ -199,87 +198,21 @@ _CATSTAGS_HREF = {
     "category": re.compile("/categor(?:y|ies|s)?/"),
     "tag": re.compile("/tag(?:y|ies|s)?/"),
 }
-_LINKS = etree.XPath("//a[@href]")
 _SECTION_METAS = etree.XPath(
     './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
 )
 
 
 def _catstags(kind: str, tree: HtmlElement, hrefs: list[str]) -> list[str]:
-    """trafilatura's ``extract_catstags`` with its XPaths read as tests of a link's ancestors
-    (``_CATSTAGS_HOLDERS``): it keeps the links whose ``href`` names a category or tag folder,
-    inside the first of its kinds of holder that holds any, and on most pages no link names
-    one. Its ten XPaths over the whole page took 1.7 ms where one did (now 0.35). Categories
-    also come from section ``<meta>`` tags, its fallback."""
-    pattern = _CATSTAGS_HREF[kind]
-    results: list[str] = []
-    if any(map(pattern.search, hrefs)):
-        # All the document's links, as its XPaths see them: a page saved with a second
-        # ``<html>`` after the first has links that ``tree.iter`` does not reach.
-        links = {a: set(a.iterancestors()) for a in _LINKS(tree) if pattern.search(a.get("href"))}
-        # Each ancestor tested once: links share most of theirs.
-        ancestors = set().union(*links.values())
-        for holds in _CATSTAGS_HOLDERS[kind]:
-            if holders := set(filter(holds, ancestors)):
-                results = [block_text(a) for a, above in links.items() if above & holders]
-                break
-    if kind == "category" and not results:
-        results = [meta.get("content") for meta in _SECTION_METAS(tree)]
-    return [r for r in dict.fromkeys(line_processing(x) for x in results if x) if r]
-
-
-_CATEGORY_META = re.compile("^(?:post-?info|post-?meta|meta|entry-meta|entry-info|entry-utility)")
-_TAG_META = re.compile("^(?:tag|postmeta|meta)")
-# trafilatura's CATEGORIES_XPATHS and TAGS_XPATHS (``//holder[test]//a[@href]``), in its order:
-# whether an element is such a holder.
-_CATSTAGS_HOLDERS: dict[str, tuple[Callable[[HtmlElement], bool], ...]] = {
-    "category": (
-        lambda el: (
-            el.tag == "div"
-            and (
-                _CATEGORY_META.search(el.get("class") or "") is not None
-                or (el.get("id") or "").startswith("postpath")
-            )
-        ),
-        lambda el: (
-            el.tag == "p"
-            and (
-                (el.get("class") or "").startswith(("postmeta", "entry-categories"))
-                or el.get("class") == "postinfo"
-                or el.get("id") == "filedunder"
-            )
-        ),
-        lambda el: (
-            el.tag == "footer"
-            and (el.get("class") or "").startswith(("entry-meta", "entry-footer"))
-        ),
-        lambda el: (
-            el.tag in ("li", "span")
-            and (
-                el.get("class") in ("post-category", "postcategory", "entry-category")
-                or "cat-links" in (el.get("class") or "")
-            )
-        ),
-        lambda el: el.tag == "header" and el.get("class") == "entry-header",
-        lambda el: el.tag == "div" and el.get("class") in ("row", "tags"),
-    ),
-    "tag": (
-        lambda el: el.tag == "div" and el.get("class") == "tags",
-        lambda el: el.tag == "p" and (el.get("class") or "").startswith("entry-tags"),
-        lambda el: (
-            el.tag == "div"
-            and (
-                el.get("class") in ("row", "jp-relatedposts", "entry-utility")
-                or _TAG_META.search(el.get("class") or "") is not None
-            )
-        ),
-        lambda el: (
-            el.get("class") == "entry-meta"
-            or "topics" in (el.get("class") or "")
-            or "tags-links" in (el.get("class") or "")
-        ),
-    ),
-}
+    """trafilatura's ``extract_catstags``, skipped where it cannot find anything: it keeps only
+    links whose ``href`` names a category or tag folder, and on most pages no link does; its
+    ten XPaths cost more than a millisecond per page. Categories also come from section
+    ``<meta>`` tags, its fallback."""
+    if any(map(_CATSTAGS_HREF[kind].search, hrefs)):
+        return extract_catstags(kind, tree)
+    if kind == "category" and _SECTION_METAS(tree):
+        return extract_catstags(kind, tree)
+    return []
 
 
 def dom_author(tree: HtmlElement) -> str | None:
