@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import redis
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
@@ -197,6 +197,12 @@ def test_requests_are_queued_once_in_priority_order_and_an_unfiltered_one_again(
     redis_server: RedisServer,
 ):
     scheduler = _scheduler(redis_server.url)
+    dropped: list[Request] = []
+
+    def on_dropped(request: Request, spider: Spider) -> None:
+        dropped.append(request)
+
+    scheduler.crawler.signals.connect(on_dropped, signals.request_dropped)
     scheduler.enqueue_request(Request("http://a.cn/low"))
     scheduler.enqueue_request(Request("http://a.cn/low", priority=5))
     scheduler.enqueue_request(Request("http://a.cn/high", priority=5))
@@ -204,6 +210,9 @@ def test_requests_are_queued_once_in_priority_order_and_an_unfiltered_one_again(
     assert scheduler.has_pending_requests(), "not pushed yet: the worker is not idle"
     scheduler._flush()
     assert scheduler.stats.get_value("scheduler/enqueued/redis") == 3
+    # The one seen before is dropped as Scrapy's own scheduler drops it: counted and signalled.
+    assert scheduler.stats.get_value("dupefilter/filtered") == 1
+    assert [(r.url, r.priority) for r in dropped] == [("http://a.cn/low", 5)]
     # A worker joining the crawl sees the same dupefilter.
     other = RFPDupeFilter(scheduler.server, key=scheduler.df.key)
     assert other.request_seen(Request("http://a.cn/high"))

@@ -328,8 +328,8 @@ class RedisScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         """Into the backlog, pushed with the others of this reactor turn (the links of a page)
         in one round trip, or by the next pop (the only way outside a running crawl: no
-        reactor). True: whether the dupefilter drops it is known only then (nothing here
-        listens to ``request_dropped``)."""
+        reactor). True: whether the dupefilter drops it is known only then, and ``_flush``
+        then does what Scrapy's engine does for a request its scheduler refuses."""
         self.backlog.append(request)
         if self.flush_call is None and self.crawler.crawling:
             self.flush_call = call_later(0, self._flush_soon)
@@ -349,8 +349,9 @@ class RedisScheduler(Scheduler):
     def _flush(self) -> None:
         """scrapy-redis' dupefilter check and push (a sorted set scored by -priority) of the
         backlog, ``PUSH_BATCH`` requests a script: atomic, so a request is queued if and only
-        if its fingerprint went in. (scrapy-redis passes ``spider=`` to the stats, which
-        Scrapy 2.19 deprecates: counted here.)"""
+        if its fingerprint went in. A request seen before is counted ``dupefilter/filtered``
+        and sent with ``request_dropped``, as Scrapy's own scheduler and engine do (scrapy-redis'
+        dupefilter only logs it)."""
         keys = (self.df.key, self.queue_key)
         while self.backlog:
             batch = self.backlog[:PUSH_BATCH]
@@ -369,6 +370,10 @@ class RedisScheduler(Scheduler):
                     self.stats.inc_value("scheduler/enqueued/redis")
                 else:
                     self.df.log(request, self.spider)
+                    self.stats.inc_value("dupefilter/filtered")
+                    self.crawler.signals.send_catch_log(
+                        signals.request_dropped, request=request, spider=self.spider
+                    )
 
     def next_request(self) -> Request | None:
         slot = getattr(self.crawler.engine, "_slot", None)
