@@ -31,9 +31,13 @@ BOX = ["Tram line to close for repairs", "New mayor sworn in at city hall"]
 
 def _page(paragraphs: list[str], box_header: str, tail: list[str]) -> str:
     links = "".join(f"<li><a href='/news/2024/05/{i}.html'>{t}</a></li>" for i, t in enumerate(BOX))
-    body = "".join(f"<p>{p}</p>" for p in BEFORE)
-    body += f"<p><strong>{box_header}</strong></p><ul>{links}</ul>"
-    body += "".join(f"<p>{p}</p>" for p in paragraphs) + "".join(f"<p>{t}</p>" for t in tail)
+    box = f"<p><strong>{box_header}</strong></p><ul>{links}</ul>"
+    return _article(box, paragraphs + tail)
+
+
+def _article(box: str, after: list[str]) -> str:
+    """The article: BEFORE, the box, then ``after``."""
+    body = "".join(f"<p>{p}</p>" for p in BEFORE) + box + "".join(f"<p>{p}</p>" for p in after)
     return (
         "<html><head><title>Council approves footbridge plan</title></head><body>"
         "<article><h1>Council approves footbridge plan</h1>"
@@ -67,3 +71,20 @@ def test_a_tail_of_headlines_with_one_teaser_each_goes_whole():
     kept, removed = furniture.strip_furniture([*BEFORE, "Related", *teasers])
     assert kept == BEFORE
     assert removed == ["Related", *teasers]
+
+
+@pytest.mark.parametrize(
+    "teaser",
+    [
+        "Les også: Ferry fares to rise on the northern routes",  # no
+        "Lees ook: Nieuwe tramlijn opent in het voorjaar",  # nl
+        "Zum Artikel: Tarifrunde im Nahverkehr vertagt",  # de
+        "READ NEXT: Weather service warns of a stormy weekend",  # en
+        "Čtěte také: Nová tramvajová trať otevře na jaře",  # cs
+        "Читайте также: Мост закроют на ремонт",  # ru
+        "İlgili Haber: Köprü oylaması ertelendi",  # tr
+    ],
+)
+def test_a_one_line_teaser_in_the_body_goes_and_the_prose_around_it_stays(teaser):
+    lines = _lines(_article(f"<p><a href='/news/2024/05/7.html'>{teaser}</a></p>", AFTER))
+    assert lines == BEFORE + AFTER
