@@ -146,7 +146,9 @@ def _sites_file(tmp_path: Path, sites: dict[str, str]) -> Path:
     return path
 
 
-def _crawl_sites(tmp_path: Path, sites_file: Path, output: str) -> subprocess.CompletedProcess:
+def _crawl_sites(
+    tmp_path: Path, sites_file: Path, output: str, *extra: str
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"sites={sites_file}"]
     settings = [
         *FAST,
@@ -155,6 +157,7 @@ def _crawl_sites(tmp_path: Path, sites_file: Path, output: str) -> subprocess.Co
         f"NEWS_STATE={tmp_path / 'state.sqlite'}",
         f"NEWS_REJECTS={tmp_path / 'rejects.jsonl'}",
         f"LOG_FILE={tmp_path / 'crawl.log'}",
+        *extra,
     ]
     for setting in settings:
         cmd += ["-s", setting]
@@ -191,6 +194,30 @@ def test_sites_that_would_still_share_a_file_are_refused_at_start(tmp_path):
     assert "newscrawl: sites 'a' and 'b' would write the same file" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("what", "setting"),
+    [
+        ("output", "NEWS_OUTPUT=%s/%%(site)s/%%(crawl_id)s.jsonl"),
+        ("rejects file", "NEWS_REJECTS=%s/rejects.jsonl"),
+        ("manifest", "NEWS_MANIFEST=%s/manifests/%%(crawl_id)s.json"),
+    ],
+)
+def test_run_files_that_cannot_be_written_stop_the_crawl_at_start(tmp_path, what, setting):
+    """A file where the output's folder should be (or a read-only mount): the crawl fetched
+    every page and failed record by record, a traceback each; now it stops before fetching."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be")
+    with fault_server(tmp_path, "--site", "plain", "--articles", str(ARTICLES)) as site:
+        sites = _sites_file(tmp_path, {"plain": site.url})
+        output = f"{tmp_path}/out/%(site)s/%(crawl_id)s.jsonl"
+        done = _crawl_sites(tmp_path, sites, output, setting % blocker)
+        assert site.accessed() == [], "the crawl fetched"
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"newscrawl: cannot write the {what} {blocker}/" in done.stderr
+    assert "Not a directory" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_second_crawl_on_a_state_in_use_stops_at_start(tmp_path):

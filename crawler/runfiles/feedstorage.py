@@ -41,7 +41,7 @@ from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
 
 from crawler.errors import StartupError
-from crawler.runfiles import formats
+from crawler.runfiles import formats, paths
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +73,10 @@ class AtomicFileFeedStorage:
     def from_crawler(
         cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
     ) -> AtomicFileFeedStorage:
-        stale_hours = crawler.settings.getfloat("NEWS_PART_STALE_HOURS")
-        return cls(uri, feed_options=feed_options, signals=crawler.signals, stale_hours=stale_hours)
+        stale = crawler.settings.getfloat("NEWS_PART_STALE_HOURS")
+        storage = cls(uri, feed_options=feed_options, signals=crawler.signals, stale_hours=stale)
+        paths.check_writable(storage.path, "output")
+        return storage
 
     def open(self, spider: Spider) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -313,6 +313,7 @@ class RunManifest:
             # and a worker's share of a crawl is no baseline for the next one.
             rules = replace(rules, min_articles=0, min_yield=0)
             jobs_dir = None
+        paths.check_writable(path, "manifest")
         ext = cls(
             path,
             crawler.stats,

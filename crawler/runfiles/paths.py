@@ -12,7 +12,10 @@ its history lists them: outputs, manifests, stats and rejects (``crawler.runfile
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
+
+from crawler.errors import StartupError
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,27 @@ def fill(template: str, crawl_id: str, name: str, worker_id: str = "") -> Path:
     time = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")
     values = {"crawl_id": crawl_id, "worker_id": worker_id, "name": name, "time": time}
     return Path(template % values)
+
+
+def check_writable(template: str | Path, what: str) -> None:
+    """Raise ``StartupError`` unless a file can be written where ``template`` puts it: a file is
+    tried in the nearest existing folder of its path (up to the first ``%(…)s``), where the
+    rest of the path would be made. Checked as the run's files are set up, a crawl whose output
+    cannot be written stops before it fetches anything, instead of fetching every page to fail
+    record by record. Nothing is left behind: a site with nothing new still gets no folder."""
+    static = str(template).split("%(", 1)[0]
+    existing = Path(static) if static.endswith("/") else Path(static).parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise StartupError(
+            f"cannot write the {what} {template}: {existing}: {exc.strerror or exc}"
+        ) from None
 
 
 def local_path(uri: str) -> Path | None:

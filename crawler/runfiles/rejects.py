@@ -53,6 +53,7 @@ class RejectsFile:
         template = settings.get("NEWS_REJECTS") or paths.beside_output(
             settings, ".rejects.jsonl", "rejects", ".jsonl"
         )
+        paths.check_writable(template, "rejects file")
         ext = cls(template, crawler.stats, crawler.signals)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

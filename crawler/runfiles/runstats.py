@@ -38,9 +38,12 @@ class StatsFile:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsFile:
+        template = crawler.settings.get("NEWS_STATS_FILE") or paths.beside_output(
+            crawler.settings, ".stats.json", "stats", ".json"
+        )
+        paths.check_writable(template, "stats file")
         ext = cls(
-            crawler.settings.get("NEWS_STATS_FILE")
-            or paths.beside_output(crawler.settings, ".stats.json", "stats", ".json"),
+            template,
             crawler.stats,
             crawler.settings.getint("NEWS_BAD_URLS_MAX"),
         )
