@@ -124,6 +124,28 @@ def test_a_record_the_exporter_cannot_write_is_a_reject_and_not_delivered(tmp_pa
     assert [r["url"].removeprefix(site.url) for r in second.records] == sorted(unwritable)
 
 
+def test_run_files_refused_after_the_crawl_fail_the_run_and_lose_no_reject(tmp_path):
+    """A full disk by the end of a crawl (here a folder where each run file goes): the stats and
+    manifest writes ended in tracebacks and exit status 0 with no manifest for the scheduler,
+    and a reject the rejects file could not take was lost. Now each is logged without a
+    traceback, every reject with its URL, and the run fails; the records are still delivered."""
+    # One record the Latin-1 exporter cannot write: a reject (test above).
+    settings = [*HOSTILE, "FEED_EXPORT_ENCODING=latin-1", "NEWS_CRAWL_ID=c1"]
+    for name, folder in (("REJECTS", "rejects"), ("STATS_FILE", "stats"), ("MANIFEST", "mf")):
+        (tmp_path / folder / "c1.json").mkdir(parents=True)
+        settings.append(f"NEWS_{name}={tmp_path}/{folder}/%(crawl_id)s.json")
+    with fault_server(tmp_path, "--site", "records", "--articles", str(ARTICLES)) as site:
+        result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=settings)
+    assert result.returncode == 3, result.log[-3000:]
+    assert "runfiles/" not in result.log, "a traceback through the run files"
+    assert len(result.records) == ARTICLES + len(RECORD_TROUBLES) - 1
+    assert "Rejected page not written to" in result.log
+    assert f"{site.url}/news/2024/08/01/lone-surrogate.html unwritable" in result.log
+    assert "Crawl stats could not be written" in result.log
+    assert f"Could not write the run manifest {tmp_path}/mf/c1.json" in result.log
+    assert [p.name for p in (tmp_path / "mf").iterdir()] == ["c1.json"], "a .part left"
+
+
 def test_site_names_alike_once_made_safe_keep_output_files_of_their_own():
     feeds = partitioned_feeds("out/%(site)s/%(crawl_id)s.jsonl", ["新闻", "资讯", "a/b", "a_b"])
     assert len(feeds) == 4

@@ -158,8 +158,12 @@ def write_json_atomically(path: Path, data: Any) -> None:
     """``data`` as JSON at ``path``: a reader sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    temp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    temp.replace(path)
+    try:
+        temp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves no half file behind
+        raise
 
 
 def _local_files(manifest: Mapping[str, Any], path: Path) -> list[str]:

@@ -36,7 +36,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler import signals as news_signals
 from crawler.runfiles import feedstorage, jobs, paths
 from crawler.runfiles.paths import with_worker_id
-from crawler.runfiles.rejects import RejectItem, RejectsFile
+from crawler.runfiles.rejects import UNWRITTEN, RejectItem, RejectsFile
 from crawler.runfiles.runstats import StatsFile
 from crawler.state import tracker as state
 
@@ -439,25 +439,51 @@ class RunManifest:
         # The job's latest-delivery pointer, written next (null: an ad-hoc run).
         manifest["latest"] = str(history.folder / "latest.json") if history else None
         self.failures = verdict(manifest, self.rules, jobs.baseline(runs, self.rules.health_runs))
+        self.failures += self._unwritten_run_files()
         manifest["health"] = {
             "ok": not self.failures,
             "failures": self.failures,
             "exit_code": self.exit_code,
         }
-        jobs.write_json_atomically(path, manifest)
+        try:
+            jobs.write_json_atomically(path, manifest)
+        except OSError as exc:
+            self._not_written(f"the run manifest {path}", exc)
+            return
         self.path = path
         self.written = manifest
         if history is not None:
-            history.append(runs, manifest, path)
-            history.write_latest(manifest, path)
-            for removed in history.apply_retention(self.keep_runs, self.keep_days):
-                logger.info("Removed an old run's file: %(path)s", {"path": removed})
-                self.stats.inc_value("newscrawl/retention/removed")
+            try:
+                history.append(runs, manifest, path)
+                history.write_latest(manifest, path)
+                for removed in history.apply_retention(self.keep_runs, self.keep_days):
+                    logger.info("Removed an old run's file: %(path)s", {"path": removed})
+                    self.stats.inc_value("newscrawl/retention/removed")
+            except OSError as exc:
+                self._not_written(f"the job history in {history.folder}", exc)
         for alert in manifest["alerts"]:
             logger.warning("Compared with the previous run: %(alert)s", {"alert": alert})
         for failure in self.failures:
             logger.error("Unhealthy run: %(failure)s", {"failure": failure})
         logger.info("Run manifest written to %(path)s", {"path": path})
+
+    def _unwritten_run_files(self) -> list[str]:
+        """Health failures for the stats and rejects this run could not write (a full disk)."""
+        failures = []
+        error = getattr(self._get_extension(StatsFile), "error", None)
+        if error:
+            failures.append(f"stats file not written: {error}")
+        if unwritten := self.stats.get_value(UNWRITTEN, 0):
+            failures.append(f"{unwritten} rejected pages not in the rejects file (see the log)")
+        return failures
+
+    def _not_written(self, what: str, exc: OSError) -> None:
+        """A run file a full disk (or the like) refused after the crawl: logged without a
+        traceback, and the run fails (its exit status), since a scheduler reads these files."""
+        logger.error(
+            "Could not write %(what)s: %(error)s", {"what": what, "error": exc.strerror or exc}
+        )
+        self.failures.append(f"{what} not written: {exc.strerror or exc}")
 
     def _run_files(self) -> dict[str, Any]:
         """The stats and rejects files of this run, with their SHA-256 (null: none written)."""

@@ -8,6 +8,7 @@ rejects only: the previous run's is removed when the crawl opens.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -24,6 +25,9 @@ from crawler import signals as news_signals
 from crawler.runfiles import paths
 
 logger = logging.getLogger(__name__)
+
+# Stats key: rejects the file could not take (a full disk); the log has each of them.
+UNWRITTEN = "newscrawl/rejects_unwritten"
 
 
 class RejectItem(DropItem):
@@ -99,9 +103,29 @@ class RejectsFile:
             "site": site,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        self._open().write(json.dumps(record, ensure_ascii=False) + "\n")
-        # A killed crawl keeps what it had rejected so far.
-        self._file.flush()  # type: ignore[union-attr]
+        try:
+            file = self._open()
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            # A killed crawl keeps what it had rejected so far.
+            file.flush()
+        except OSError as exc:
+            # A full disk: the log keeps the reject, and the run manifest fails the run. The
+            # file is opened again for the next one, without what its buffer failed to write.
+            if self._file is not None:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                self._file = None
+            self.stats.inc_value(UNWRITTEN)
+            logger.error(
+                "Rejected page not written to %(path)s (%(error)s): %(url)s %(reason)s %(detail)s",
+                {
+                    "path": self.path,
+                    "error": exc.strerror or exc,
+                    "url": url,
+                    "reason": reason,
+                    "detail": detail,
+                },
+            )
 
     def _open(self) -> IO[str]:
         if self._file is None:

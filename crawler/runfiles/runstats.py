@@ -11,6 +11,7 @@ Settings: ``NEWS_STATS_FILE`` (empty: beside the output, ``crawler.runfiles.path
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -33,8 +34,9 @@ class StatsFile:
         self.max_urls = max_urls
         # Kept here, not in the stats collector, so Scrapy's stats dump in the log stays short.
         self.bad_urls: dict[str, list[str]] = {}
-        # Where the stats were written (the run manifest lists the file).
+        # Where the stats were written (the run manifest lists the file), or why they were not.
         self.written: Path | None = None
+        self.error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsFile:
@@ -78,7 +80,17 @@ class StatsFile:
         data: dict[str, Any] = {"finish_reason": getattr(self, "_reason", None)}
         data.update(self.stats.get_stats())
         data["newscrawl/bad_urls"] = self.bad_urls
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), "utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), "utf-8")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)  # not half a file
+            self.error = exc.strerror or str(exc)
+            logger.error(
+                "Crawl stats could not be written to %(path)s: %(error)s",
+                {"path": path, "error": self.error},
+            )
+            return
         self.written = path
         logger.info("Crawl stats written to %(path)s", {"path": path})
