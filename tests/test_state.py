@@ -195,6 +195,23 @@ def test_atomic_storage_shows_only_complete_files(tmp_path):
     assert target.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
 
 
+def test_an_output_a_full_disk_refuses_is_not_stored_and_leaves_no_part(tmp_path):
+    """Its .part file stayed behind, holding the disk space the next crawl needed."""
+    target = tmp_path / "run.jsonl"
+    storage = AtomicFileFeedStorage(str(target), feed_options={"overwrite": True})
+    storage.open(None).close()  # type: ignore[arg-type]
+    assert storage.temp is not None
+    # The part file's writes go to /dev/full, which is always out of space.
+    storage.temp.unlink()
+    storage.temp.symlink_to("/dev/full")
+    file = storage.temp.open("wb")
+    file.write(b'{"a": 1}\n')
+    with pytest.raises(OSError, match="No space left"):
+        storage.store(file)
+    assert not storage.committed and not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_only_stale_part_files_are_removed(tmp_path):
     """A part file is judged by its process only on the host that wrote it: judged by process
     id alone, a crawl on another host or container sharing the folder deleted a live crawl's

@@ -19,6 +19,7 @@ worker writes its own files.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import logging
@@ -95,12 +96,20 @@ class AtomicFileFeedStorage:
     def store(self, file: IO[bytes]) -> None:
         assert self.temp is not None, "store() before open()"
         self.committed = False
-        file.flush()
-        os.fsync(file.fileno())
-        file.seek(0)
-        digest = hashlib.sha256()
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
+        try:
+            file.flush()
+            os.fsync(file.fileno())
+            file.seek(0)
+            digest = hashlib.sha256()
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+        except OSError:
+            # A full disk: not stored (Scrapy logs it, the manifest fails the run), and no
+            # half file left for the next crawl to clear.
+            with contextlib.suppress(OSError):
+                file.close()
+            self.temp.unlink(missing_ok=True)
+            raise
         file.close()
         self.sha256 = digest.hexdigest()
         if self.signals is not None:
