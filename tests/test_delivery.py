@@ -276,6 +276,18 @@ def test_a_corrupt_state_file_is_a_clear_error_at_start(tmp_path):
     assert "Traceback" not in result.log
 
 
+def test_a_state_on_a_full_disk_is_not_called_damaged(tmp_path):
+    """A full disk was reported as a state to restore or move away, which would have had the
+    next run deliver every article again."""
+    (tmp_path / "state.sqlite").symlink_to("/dev/full")  # always out of space
+    with fault_server(tmp_path, "--site", "plain", "--articles", str(ARTICLES)) as site:
+        result = run_crawl(tmp_path, "-a", f"start_urls={site.url}/", settings=HOSTILE)
+        assert site.accessed() == []
+    assert result.returncode == 2
+    assert "cannot be read (database or disk is full); keep it: free disk space" in result.log
+    assert "move it away" not in result.log and "Traceback" not in result.log
+
+
 def test_an_article_fetched_on_every_run_is_not_learned_as_its_own_template(tmp_path):
     """Its view counter made each fetch a new document: after four runs the article's own
     paragraphs were template, and runs 5 and 6 rejected it as too short and exited 3."""

@@ -52,6 +52,8 @@ from crawler.state.store import (
 )
 
 logger = logging.getLogger(__name__)
+# SQLite errors of a state file that is damaged, not merely unwritable for now.
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 T = TypeVar("T")
 
 # Sent with site, url and how (skipped, not_modified, same_text) for an article page known and
@@ -138,10 +140,11 @@ class StateTracker:
         try:
             state = open_state(uri)
         except sqlite3.DatabaseError as exc:
-            raise StartupError(
-                f"the crawl state {uri} cannot be read ({exc}); restore it, or move it away "
-                "to start afresh (every article is then new)"
-            ) from exc
+            if getattr(exc, "sqlite_errorname", "") in _DAMAGED:
+                advice = "restore it, or move it away to start afresh (every article is then new)"
+            else:  # a full disk, a read-only folder: the state itself is fine, keep it
+                advice = "keep it: free disk space or make its folder writable, then run again"
+            raise StartupError(f"the crawl state {uri} cannot be read ({exc}); {advice}") from exc
         tracker = cls(
             state,
             crawler.stats,
