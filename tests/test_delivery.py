@@ -142,7 +142,7 @@ def test_run_files_refused_after_the_crawl_fail_the_run_and_lose_no_reject(tmp_p
     assert "Rejected page not written to" in result.log
     assert f"{site.url}/news/2024/08/01/lone-surrogate.html unwritable" in result.log
     assert "Crawl stats could not be written" in result.log
-    assert f"Could not write the run manifest {tmp_path}/mf/c1.json" in result.log
+    assert f"Unhealthy run: the run manifest {tmp_path}/mf/c1.json not written" in result.log
     assert [p.name for p in (tmp_path / "mf").iterdir()] == ["c1.json"], "a .part left"
 
 

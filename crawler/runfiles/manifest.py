@@ -449,23 +449,32 @@ class RunManifest:
             jobs.write_json_atomically(path, manifest)
         except OSError as exc:
             self._not_written(f"the run manifest {path}", exc)
-            return
-        self.path = path
-        self.written = manifest
-        if history is not None:
-            try:
-                history.append(runs, manifest, path)
-                history.write_latest(manifest, path)
-                for removed in history.apply_retention(self.keep_runs, self.keep_days):
-                    logger.info("Removed an old run's file: %(path)s", {"path": removed})
-                    self.stats.inc_value("newscrawl/retention/removed")
-            except OSError as exc:
-                self._not_written(f"the job history in {history.folder}", exc)
+        else:
+            self.path = path
+            self.written = manifest
+            logger.info("Run manifest written to %(path)s", {"path": path})
+            if history is not None:
+                self._write_history(history, runs, manifest, path)
         for alert in manifest["alerts"]:
             logger.warning("Compared with the previous run: %(alert)s", {"alert": alert})
         for failure in self.failures:
             logger.error("Unhealthy run: %(failure)s", {"failure": failure})
-        logger.info("Run manifest written to %(path)s", {"path": path})
+
+    def _write_history(
+        self,
+        history: jobs.JobHistory,
+        runs: list[dict[str, Any]],
+        manifest: dict[str, Any],
+        path: Path,
+    ) -> None:
+        try:
+            history.append(runs, manifest, path)
+            history.write_latest(manifest, path)
+            for removed in history.apply_retention(self.keep_runs, self.keep_days):
+                logger.info("Removed an old run's file: %(path)s", {"path": removed})
+                self.stats.inc_value("newscrawl/retention/removed")
+        except OSError as exc:
+            self._not_written(f"the job history in {history.folder}", exc)
 
     def _unwritten_run_files(self) -> list[str]:
         """Health failures for the stats and rejects this run could not write (a full disk)."""
@@ -478,11 +487,8 @@ class RunManifest:
         return failures
 
     def _not_written(self, what: str, exc: OSError) -> None:
-        """A run file a full disk (or the like) refused after the crawl: logged without a
-        traceback, and the run fails (its exit status), since a scheduler reads these files."""
-        logger.error(
-            "Could not write %(what)s: %(error)s", {"what": what, "error": exc.strerror or exc}
-        )
+        """A run file a full disk (or the like) refused after the crawl fails the run (its exit
+        status), since a scheduler reads these files; logged with the other failures."""
         self.failures.append(f"{what} not written: {exc.strerror or exc}")
 
     def _run_files(self) -> dict[str, Any]:
