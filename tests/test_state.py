@@ -30,7 +30,7 @@ from crawler.runfiles.feedstorage import (
 )
 from crawler.runfiles.manifest import HealthRules, alerts, verdict
 from crawler.state.sqlite_store import SqliteState
-from crawler.state.store import Batch, CrawlState, PageState, RecordState
+from crawler.state.store import Batch, CrawlState, PageState, RecordState, StateUnavailable
 from crawler.state.tracker import StateTracker
 from tests.conftest import needs_redis
 from tests.faultserver import _prose
@@ -193,6 +193,18 @@ def test_atomic_storage_shows_only_complete_files(tmp_path):
     file.write(b'{"a": 2}\n')
     appending.store(file)
     assert target.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
+
+
+def test_template_counts_a_full_state_cannot_take_are_skipped_not_a_page_error(tmp_path):
+    """On a full disk the counting raised SQLite's error: the page was a spider error and its
+    record lost. Now the store is unavailable for it, which the spider counts and goes on."""
+    state = SqliteState(tmp_path / "state.sqlite")
+    assert state.learn_lines("ex", "doc1", ["k1"], 1) == 1
+    pages = state.db.execute("PRAGMA page_count").fetchone()[0]
+    state.db.execute(f"PRAGMA max_page_count = {pages}")  # the database may grow no more
+    with pytest.raises(StateUnavailable, match="full"):
+        state.learn_lines("ex", "doc2", [f"line {n} " * 40 for n in range(200)], 1)
+    assert state.template_lines("ex") == {"k1"}, "the failed count left nothing half done"
 
 
 def test_an_output_a_full_disk_refuses_is_not_stored_and_leaves_no_part(tmp_path):

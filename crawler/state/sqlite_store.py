@@ -12,7 +12,7 @@ from typing import Any
 
 from crawler.extract.fingerprints import bands, distance
 from crawler.extract.templates import MAX_LINES
-from crawler.state.store import Batch, PageState, RecordState, _batch
+from crawler.state.store import Batch, PageState, RecordState, StateUnavailable, _batch
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
@@ -126,6 +126,10 @@ class SqliteState:
         try:
             with self._transaction():
                 self._count_lines(site, document, keys, min_pages)
+        except sqlite3.OperationalError as exc:
+            # A full disk: the page is still delivered, one article fewer learned from (the
+            # delivery itself cannot be staged then, and the run fails at its end).
+            raise StateUnavailable(f"SQLite: {exc}") from exc
         finally:
             self.db.execute("PRAGMA synchronous=FULL")
         query = "SELECT count(*) FROM template_lines WHERE site = ?"
