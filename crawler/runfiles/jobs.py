@@ -154,12 +154,13 @@ def baseline(runs: list[dict[str, Any]], last: int) -> dict[str, tuple[float, in
     return {name: (statistics.median(values), len(values)) for name, values in pages.items()}
 
 
-def write_json_atomically(path: Path, data: Any) -> None:
-    """``data`` as JSON at ``path``: a reader sees the old file or the new one, never half."""
+def write_json_atomically(path: Path, data: Any, **dump: Any) -> None:
+    """``data`` as JSON at ``path``: a reader sees the old file or the new one, never half.
+    ``dump``: more ``json.dumps`` options."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        temp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        temp.write_text(json.dumps(data, indent=1, ensure_ascii=False, **dump) + "\n", "utf-8")
         temp.replace(path)
     except BaseException:
         temp.unlink(missing_ok=True)  # a full disk leaves no half file behind

@@ -11,8 +11,6 @@ Settings: ``NEWS_STATS_FILE`` (empty: beside the output, ``crawler.runfiles.path
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler import signals as news_signals
-from crawler.runfiles import paths
+from crawler.runfiles import jobs, paths
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +79,8 @@ class StatsFile:
         data.update(self.stats.get_stats())
         data["newscrawl/bad_urls"] = self.bad_urls
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), "utf-8")
+            jobs.write_json_atomically(path, data, sort_keys=True, default=str)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                path.unlink(missing_ok=True)  # not half a file
             self.error = exc.strerror or str(exc)
             logger.error(
                 "Crawl stats could not be written to %(path)s: %(error)s",
